@@ -1,0 +1,153 @@
+//! The environment, read once at start. A bad value is one line naming the
+//! variable; secrets never appear in that line.
+
+use crate::pusher::PusherConfig;
+use std::collections::HashMap;
+use std::fmt;
+
+/// What was wrong with which variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "configuration error: {}: {}",
+            self.variable, self.problem
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// A source of variables: the process environment, or a map in tests.
+pub struct Env(Option<HashMap<String, String>>);
+
+impl Env {
+    pub fn process() -> Self {
+        Self(None)
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(Some(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ))
+    }
+
+    /// A set, non-blank value; blank counts as unset (Vercel shows unset vars as "").
+    pub fn get(&self, name: &str) -> Option<String> {
+        let value = match &self.0 {
+            None => std::env::var(name).ok(),
+            Some(map) => map.get(name).cloned(),
+        }?;
+        let trimmed = value.trim();
+        (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
+
+    pub fn require(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get(name)
+            .ok_or_else(|| ConfigError::new(name, "is required but not set"))
+    }
+
+    pub fn parse_or<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| ConfigError::new(name, format!("is not valid: {raw:?}"))),
+        }
+    }
+}
+
+/// Session token verification (see the contract's Identity section).
+#[derive(Clone)]
+pub struct SessionConfig {
+    pub secret: Vec<u8>,
+    pub cookie_name: String,
+}
+
+impl fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("secret", &"<redacted>")
+            .field("cookie_name", &self.cookie_name)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub database_url_unpooled: Option<String>,
+    pub db_pool_size: usize,
+    pub pusher: PusherConfig,
+    pub session: SessionConfig,
+    /// Absent: the cron route refuses every call (logged once per call).
+    pub cron_secret: Option<String>,
+    /// Enables the development login helper; never set on Vercel.
+    pub dev_login: bool,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let database_url = env.require("DATABASE_URL")?;
+        let database_url_unpooled = env.get("DATABASE_URL_UNPOOLED");
+        let db_pool_size: usize = env.parse_or("DATABASE_POOL_SIZE", 4)?;
+        if db_pool_size == 0 {
+            return Err(ConfigError::new("DATABASE_POOL_SIZE", "must be at least 1"));
+        }
+        let secret = env.require("SESSION_SECRET")?;
+        if secret.len() < 32 {
+            return Err(ConfigError::new(
+                "SESSION_SECRET",
+                "must be at least 32 bytes long",
+            ));
+        }
+        let cookie_name = env
+            .get("SESSION_COOKIE")
+            .unwrap_or_else(|| "session".into());
+        Ok(Self {
+            database_url,
+            database_url_unpooled,
+            db_pool_size,
+            pusher: PusherConfig::from_env(env)?,
+            session: SessionConfig {
+                secret: secret.into_bytes(),
+                cookie_name,
+            },
+            cron_secret: env.get("CRON_SECRET"),
+            dev_login: env.get("MESSAGING_DEV_LOGIN").as_deref() == Some("1"),
+        })
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("db_pool_size", &self.db_pool_size)
+            .field("pusher", &self.pusher)
+            .field("session", &self.session)
+            .field("dev_login", &self.dev_login)
+            .finish_non_exhaustive()
+    }
+}
