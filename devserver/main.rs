@@ -1,1 +1,101 @@
-fn main() {}
+//! The local dev server: every function's route on one port, as `vercel dev`
+//! would route them, plus the demo page and a development login.
+//! Not deployed: Vercel only builds the binaries under `api/`.
+
+mod dev_login;
+mod seed;
+mod static_files;
+
+use messaging::app::App;
+use messaging::http::{Response, error_response};
+use messaging::error::AppError;
+use messaging::{db, server};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() {
+    server::init_tracing();
+    let app = match App::from_env() {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let port: u16 = match std::env::var("PORT").ok().filter(|p| !p.is_empty()) {
+        None => 3000,
+        Some(p) => p.parse().unwrap_or_else(|_| {
+            eprintln!("configuration error: PORT: is not a port number: {p:?}");
+            std::process::exit(1);
+        }),
+    };
+    if let Err(e) = startup(&app).await {
+        eprintln!("devserver: {e:#}");
+        std::process::exit(1);
+    }
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("devserver: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("devserver: listening on http://{addr}");
+    let serve = server::serve(listener, move |req| {
+        let app = app.clone();
+        async move { route(&app, req).await }
+    });
+    tokio::select! {
+        () = serve => {}
+        _ = shutdown_signal() => println!("devserver: stopping"),
+    }
+}
+
+/// Migrations, then the demo users and their conversation (both idempotent).
+async fn startup(app: &Arc<App>) -> anyhow::Result<()> {
+    let url = app
+        .config
+        .database_url_unpooled
+        .as_deref()
+        .unwrap_or(&app.config.database_url);
+    let applied = db::migrate::run(url).await?;
+    if !applied.is_empty() {
+        println!("devserver: applied migrations {applied:?}");
+    }
+    seed::demo_data(app).await
+}
+
+async fn route(app: &App, req: http::Request<hyper::body::Incoming>) -> Response {
+    let path = req.uri().path().to_owned();
+    match path.as_str() {
+        "/api/dev/login" => server::handle_with(app, req, dev_login::login).await,
+        "/api/dev/config" => server::handle_with(app, req, dev_login::pusher_config).await,
+        p if p.starts_with("/api/") => server::dispatch(app, req).await,
+        _ if req.method() == http::Method::GET || req.method() == http::Method::HEAD => {
+            static_files::serve(&path).unwrap_or_else(|| error_response(&AppError::NotFound))
+        }
+        _ => error_response(&AppError::NotFound),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

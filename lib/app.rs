@@ -1,1 +1,27 @@
-//! app
+//! Per-process state, built once: configuration, the database pool and the
+//! Pusher client. Nothing here connects; the first request that needs the
+//! database opens the first connection.
+
+use crate::config::{Config, ConfigError, Env};
+use crate::db::Db;
+use crate::pusher::Pusher;
+use std::sync::Arc;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub pusher: Pusher,
+}
+
+impl App {
+    pub fn new(config: Config) -> Result<Arc<Self>, ConfigError> {
+        let db = Db::new(&config.database_url, config.db_pool_size)
+            .map_err(|problem| ConfigError::new("DATABASE_URL", problem.to_string()))?;
+        let pusher = Pusher::new(config.pusher.clone());
+        Ok(Arc::new(Self { config, db, pusher }))
+    }
+
+    pub fn from_env() -> Result<Arc<Self>, ConfigError> {
+        Self::new(Config::from_env(&Env::process())?)
+    }
+}

@@ -104,8 +104,6 @@ pub struct Config {
     pub session: SessionConfig,
     /// Absent: the cron route refuses every call (logged once per call).
     pub cron_secret: Option<String>,
-    /// Enables the development login helper; never set on Vercel.
-    pub dev_login: bool,
 }
 
 impl Config {
@@ -136,7 +134,6 @@ impl Config {
                 cookie_name,
             },
             cron_secret: env.get("CRON_SECRET"),
-            dev_login: env.get("MESSAGING_DEV_LOGIN").as_deref() == Some("1"),
         })
     }
 }
@@ -147,7 +144,6 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("pusher", &self.pusher)
             .field("session", &self.session)
-            .field("dev_login", &self.dev_login)
             .finish_non_exhaustive()
     }
 }

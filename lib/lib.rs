@@ -9,6 +9,7 @@
 //! - [`error`]: the one error type, rendered as the contract's error JSON.
 //! - [`config`]: the environment, read once.
 //! - [`app`]: per-process state: configuration, database pool, Pusher client.
+//! - [`realtime`]: the events a stored message produces, and handing them to Pusher.
 //! - [`domain`]: small parsed types (ids, message bodies, ...) and the Message shape.
 //! - [`db`]: pool, migrations and one module per table or aggregate; plain SQL.
 //! - [`pusher`]: the Pusher Channels protocol: signing, auth, webhooks, encryption, client.
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod pusher;
+pub mod realtime;
 pub mod routes;
 pub mod server;
 pub mod vercel;

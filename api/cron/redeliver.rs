@@ -1,1 +1,5 @@
-fn main() {}
+//! Serves `/api/cron/redeliver`; the logic is in `messaging::routes`.
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    messaging::vercel::run(messaging::routes::Route::CronRedeliver).await
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! Serves `/api/pusher/auth`; the logic is in `messaging::routes`.
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    messaging::vercel::run(messaging::routes::Route::PusherAuth).await
+}

@@ -1,1 +1,25 @@
-//! db
+//! Postgres: the connection pool, migrations, and one module per table or aggregate.
+//!
+//! Every data function is one statement or one transaction of plain,
+//! parameterized SQL, taking a client (`&impl GenericClient` for single
+//! statements: pass `&**pooled` or a `&Transaction`; `&mut Client` when it
+//! opens a transaction itself) and returning domain types.
+
+mod connect;
+pub mod conversations;
+mod error;
+mod history;
+pub mod messages;
+pub mod migrate;
+pub mod outbox;
+mod pool;
+pub mod presence;
+pub mod reactions;
+pub mod reads;
+mod rows;
+mod summaries;
+pub mod users;
+
+pub use error::DbError;
+pub use pool::{Client, Db, DbOptions};
+pub use tokio_postgres::{GenericClient, Transaction};

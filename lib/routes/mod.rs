@@ -1,1 +1,64 @@
-//! routes
+//! One module per function: its request type, response type and handler.
+//! `Route` names them, for the Vercel entry points and the dev server alike.
+
+mod conversations;
+mod cron_redeliver;
+mod messages_history;
+mod messages_send;
+mod pusher_auth;
+mod session;
+
+pub use session::session;
+
+use crate::app::App;
+use crate::error::AppResult;
+use crate::http::{Request, Response};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    MessagesSend,
+    MessagesHistory,
+    PusherAuth,
+    Conversations,
+    CronRedeliver,
+}
+
+impl Route {
+    pub const ALL: [Route; 5] = [
+        Route::MessagesSend,
+        Route::MessagesHistory,
+        Route::PusherAuth,
+        Route::Conversations,
+        Route::CronRedeliver,
+    ];
+
+    /// The path Vercel derives from the function's file under `api/`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Route::MessagesSend => "/api/messages/send",
+            Route::MessagesHistory => "/api/messages/history",
+            Route::PusherAuth => "/api/pusher/auth",
+            Route::Conversations => "/api/conversations",
+            Route::CronRedeliver => "/api/cron/redeliver",
+        }
+    }
+
+    /// Exact match, tolerating one trailing slash.
+    pub fn from_path(path: &str) -> Option<Route> {
+        let path = match path.strip_suffix('/') {
+            Some(p) if !p.is_empty() => p,
+            _ => path,
+        };
+        Route::ALL.into_iter().find(|r| r.path() == path)
+    }
+
+    pub async fn handle(self, app: &App, req: Request) -> AppResult<Response> {
+        match self {
+            Route::MessagesSend => messages_send::handle(app, req).await,
+            Route::MessagesHistory => messages_history::handle(app, req).await,
+            Route::PusherAuth => pusher_auth::handle(app, req).await,
+            Route::Conversations => conversations::handle(app, req).await,
+            Route::CronRedeliver => cron_redeliver::handle(app, req).await,
+        }
+    }
+}

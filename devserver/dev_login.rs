@@ -1,0 +1,73 @@
+//! Development-only helpers for the demo page: sign in as a demo user, and
+//! the pusher-js settings for the local Sockudo.
+
+use messaging::app::App;
+use messaging::auth::{self, Claims};
+use messaging::error::{AppError, AppResult};
+use messaging::http::{Request, Response, json, json_with_headers};
+use http::{HeaderValue, Method, StatusCode, header};
+
+pub struct DemoUser {
+    pub key: &'static str,
+    pub id: &'static str,
+    pub name: &'static str,
+    pub role: &'static str,
+}
+
+pub const DEMO_USERS: [DemoUser; 3] = [
+    DemoUser { key: "student", id: "u_student", name: "Sam Student", role: "student" },
+    DemoUser { key: "teacher", id: "u_teacher", name: "Taylor Teacher", role: "teacher" },
+    DemoUser { key: "outsider", id: "u_outsider", name: "Olive Outsider", role: "student" },
+];
+
+const SESSION_HOURS: u64 = 12;
+
+/// `POST /api/dev/login {"as": "student"|"teacher"|"outsider"}`: a session
+/// token for a demo user, returned and set as the session cookie.
+pub async fn login(app: &App, req: Request) -> AppResult<Response> {
+    req.require_method(&[Method::POST], "POST")?;
+    let fields = req.json_fields()?;
+    let who = fields.str("as")?;
+    let user = DEMO_USERS
+        .iter()
+        .find(|u| u.key == who)
+        .ok_or_else(|| AppError::Validation("as: must be student, teacher or outsider".into()))?;
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(AppError::internal)?
+        .as_secs()
+        + SESSION_HOURS * 3600;
+    let claims = Claims {
+        sub: user.id.into(),
+        exp,
+        name: Some(user.name.into()),
+        role: Some(user.role.into()),
+    };
+    let token = auth::issue(&claims, &app.config.session.secret)?;
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        app.config.session.cookie_name,
+        SESSION_HOURS * 3600
+    );
+    let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
+    let body = serde_json::json!({
+        "user": { "id": user.id, "name": user.name, "role": user.role },
+        "token": token,
+    });
+    Ok(json_with_headers(StatusCode::OK, &body, &[(header::SET_COOKIE, cookie)]))
+}
+
+/// `GET /api/dev/config`: what pusher-js needs to reach the local server.
+pub async fn pusher_config(_app: &App, req: Request) -> AppResult<Response> {
+    req.require_method(&[Method::GET], "GET")?;
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let scheme = var("PUSHER_SCHEME").unwrap_or_else(|| "https".into());
+    let body = serde_json::json!({
+        "key": var("NEXT_PUBLIC_PUSHER_KEY"),
+        "cluster": var("NEXT_PUBLIC_PUSHER_CLUSTER").unwrap_or_else(|| "mt1".into()),
+        "wsHost": var("PUSHER_HOST"),
+        "wsPort": var("PUSHER_PORT").and_then(|p| p.parse::<u16>().ok()),
+        "forceTLS": scheme == "https",
+    });
+    Ok(json(StatusCode::OK, &body))
+}

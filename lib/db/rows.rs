@@ -1,0 +1,62 @@
+//! Rows -> domain types, shared by the modules that read messages and members.
+
+use super::DbError;
+use crate::domain::{
+    ClientMessageId, ConversationId, Member, Message, MessageBody, MessageId, Sender, Seq,
+    Timestamp, UserId,
+};
+use time::OffsetDateTime;
+use tokio_postgres::Row;
+
+/// The columns [`message`] reads, for `messages m JOIN users u ON u.id = m.sender_id`.
+macro_rules! message_columns {
+    () => {
+        "m.id, m.conversation_id, m.seq, m.sender_id, u.name AS sender_name, \
+         u.role AS sender_role, m.body, m.client_message_id, m.created_at"
+    };
+}
+pub(crate) use message_columns;
+
+pub(crate) fn user_id(raw: String) -> Result<UserId, DbError> {
+    UserId::parse("user_id", &raw).map_err(|e| DbError::Corrupt(e.to_string()))
+}
+
+/// A message without its reactions (the caller attaches them).
+pub(crate) fn message(row: &Row) -> Result<Message, DbError> {
+    let client_message_id = row
+        .try_get::<_, Option<String>>("client_message_id")?
+        .map(|raw| ClientMessageId::parse(&raw).map_err(|e| DbError::Corrupt(e.to_string())))
+        .transpose()?;
+    Ok(Message {
+        id: MessageId::from_db(row.try_get("id")?),
+        conversation_id: ConversationId::from_db(row.try_get("conversation_id")?),
+        seq: Seq::from_db(row.try_get("seq")?),
+        sender: Sender {
+            id: user_id(row.try_get("sender_id")?)?,
+            name: row.try_get("sender_name")?,
+            role: row.try_get("sender_role")?,
+        },
+        body: MessageBody::from_db(row.try_get("body")?),
+        client_message_id,
+        created_at: Timestamp(row.try_get::<_, OffsetDateTime>("created_at")?),
+        reactions: Vec::new(),
+    })
+}
+
+/// `u.id, u.name, u.role, u.online, u.last_seen_at` -> a member.
+pub(crate) fn member(row: &Row) -> Result<Member, DbError> {
+    Ok(Member {
+        id: user_id(row.try_get("id")?)?,
+        name: row.try_get("name")?,
+        role: row.try_get("role")?,
+        online: row.try_get("online")?,
+        last_seen_at: row
+            .try_get::<_, Option<OffsetDateTime>>("last_seen_at")?
+            .map(Timestamp),
+    })
+}
+
+/// Ids as Postgres `text[]`.
+pub(crate) fn id_strs(ids: &[UserId]) -> Vec<&str> {
+    ids.iter().map(UserId::as_str).collect()
+}

@@ -1,0 +1,78 @@
+//! `GET /api/cron/redeliver`: Vercel Cron re-sends events Pusher did not accept,
+//! oldest first and in seq order within each conversation.
+
+use crate::app::App;
+use crate::db;
+use crate::domain::ConversationId;
+use crate::error::{AppError, AppResult};
+use crate::http::{Request, Response, json};
+use crate::pusher::SocketId;
+use crate::realtime;
+use http::{Method, StatusCode, header};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+/// A send still waiting on its own trigger (2 s timeout) must not race us.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
+const BATCH: i64 = 200;
+
+#[derive(Serialize)]
+struct RedeliverResponse {
+    delivered: usize,
+    failed: usize,
+}
+
+fn authorize(app: &App, req: &Request) -> AppResult<()> {
+    let Some(secret) = app.config.cron_secret.as_deref() else {
+        tracing::warn!("CRON_SECRET is not set: refusing the cron call");
+        return Err(AppError::Unauthenticated("cron calls need CRON_SECRET"));
+    };
+    let given = req
+        .header(header::AUTHORIZATION)
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(secret.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthenticated("a valid cron bearer token is required"))
+    }
+}
+
+pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
+    req.require_method(&[Method::GET, Method::POST], "GET, POST")?;
+    authorize(app, &req)?;
+    let client = app.db.client().await?;
+    let pending = db::outbox::pending(&**client, IN_FLIGHT_GRACE, BATCH).await?;
+    let mut members: HashMap<ConversationId, Vec<_>> = HashMap::new();
+    // After one failure in a conversation, later seqs wait: clients see them in order.
+    let mut blocked: HashSet<ConversationId> = HashSet::new();
+    let (mut delivered, mut failed) = (0, 0);
+    for item in pending {
+        let conversation = item.message.conversation_id;
+        if blocked.contains(&conversation) {
+            continue;
+        }
+        if !members.contains_key(&conversation) {
+            let ids = db::conversations::member_ids(&**client, conversation).await?;
+            members.insert(conversation, ids);
+        }
+        let ids = members.get(&conversation).map(Vec::as_slice).unwrap_or_default();
+        let socket_id = item.socket_id.as_deref().and_then(|s| SocketId::parse(s).ok());
+        match realtime::trigger_message(app, ids, &item.message, socket_id.as_ref()).await {
+            Ok(()) => {
+                db::outbox::mark_delivered(&**client, &[item.id]).await?;
+                delivered += 1;
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = item.id, error = %e, "redelivery failed");
+                db::outbox::mark_failed(&**client, item.id, &e.to_string()).await?;
+                blocked.insert(conversation);
+                failed += 1;
+            }
+        }
+    }
+    tracing::info!(delivered, failed, "redelivery run");
+    Ok(json(StatusCode::OK, &RedeliverResponse { delivered, failed }))
+}

@@ -1,0 +1,175 @@
+// One open conversation: history, live messages, pending sends, receipts, typing, presence, reactions.
+import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { ApiClient } from "../src/api";
+import type { PusherLike } from "../src/realtime-port";
+import type { Conversation, ReadResult } from "../src/types";
+import { useRealtimeMessages } from "../src/use-realtime-messages";
+import { MessageItem, PendingItem } from "./message-item";
+
+const MAX_BODY = 4000;
+
+interface Props {
+  conversation: Conversation;
+  title: string;
+  me: { id: string; name: string };
+  pusher: PusherLike;
+  api: ApiClient;
+  onRead: (result: ReadResult) => void;
+}
+
+export function ConversationView({ conversation, title, me, pusher, api, onRead }: Props) {
+  const live = useRealtimeMessages({ conversationId: conversation.id, me, pusher, api });
+  const { state, seen, online } = live;
+  const [draft, setDraft] = useState("");
+  const [draftError, setDraftError] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState("");
+  const listRef = useRef<HTMLOListElement>(null);
+  const stickToBottom = useRef(true);
+  const lastAnnounced = useRef(0);
+  const lastSeq = state.messages.at(-1)?.seq ?? 0;
+  const names = new Map(conversation.members.map((m) => [m.id, m.name ?? m.id]));
+
+  // Keep the newest message in view unless the reader scrolled up to read older ones.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
+  }, [state.messages.length, state.pending.length]);
+
+  // Announce messages from others that arrive live (not the history already on screen).
+  useEffect(() => {
+    const last = state.messages.at(-1);
+    if (!state.loaded || !last) return;
+    if (lastAnnounced.current && last.seq > lastAnnounced.current && last.sender.id !== me.id) {
+      setAnnouncement(`New message from ${last.sender.name ?? last.sender.id}: ${last.body}`);
+    }
+    lastAnnounced.current = Math.max(lastAnnounced.current, last.seq);
+  }, [state.messages, state.loaded, me.id]);
+
+  // What is on screen while the tab is visible counts as read.
+  useEffect(() => {
+    const markIfVisible = () => {
+      if (document.visibilityState === "visible") void live.markRead().then((r) => r && onRead(r));
+    };
+    markIfVisible();
+    document.addEventListener("visibilitychange", markIfVisible);
+    return () => document.removeEventListener("visibilitychange", markIfVisible);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lastSeq, state.loaded]);
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    const body = draft;
+    if (body.trim() === "") return;
+    if ([...body].length > MAX_BODY) {
+      setDraftError(`Messages can be at most ${MAX_BODY} characters.`);
+      return;
+    }
+    setDraftError(null);
+    stickToBottom.current = true;
+    live.send(body);
+    setDraft("");
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Enter sends; Shift+Enter keeps the newline; never interrupt an IME composition.
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  const loadOlder = async () => {
+    const list = listRef.current;
+    const before = list ? list.scrollHeight - list.scrollTop : 0;
+    stickToBottom.current = false;
+    await live.loadOlder();
+    // Keep the reader's place: the older page goes above what they were looking at.
+    requestAnimationFrame(() => {
+      if (list) list.scrollTop = list.scrollHeight - before;
+    });
+  };
+
+  const typingNames = state.typing.map((t) => names.get(t.userId) ?? t.name);
+  return (
+    <section className="conversation" aria-labelledby="conversation-title" data-testid="conversation" data-conversation-id={conversation.id}>
+      <header className="conversation-header">
+        <h2 id="conversation-title">{title}</h2>
+        <p className="presence" data-testid="presence">
+          {online === null
+            ? "Checking who is online…"
+            : online.length
+              ? `Online: ${online.map((m) => m.name ?? m.id).join(", ")}`
+              : "No one else is online"}
+        </p>
+      </header>
+      {state.error && (
+        <p role="alert" className="error" data-testid="conversation-error">
+          {state.error}
+        </p>
+      )}
+      <ol
+        className="messages"
+        ref={listRef}
+        data-testid="messages"
+        aria-label={`Messages with ${title}`}
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {state.hasOlder && (
+          <li className="older">
+            <button type="button" onClick={() => void loadOlder()} data-testid="load-older">
+              Load older
+            </button>
+          </li>
+        )}
+        {state.loaded && state.messages.length === 0 && state.pending.length === 0 && <li className="empty">No messages yet. Say hello!</li>}
+        {state.messages.map((message) => (
+          <MessageItem
+            key={message.id}
+            message={message}
+            mine={message.sender.id === me.id}
+            me={me.id}
+            seenBy={(seen.get(message.seq) ?? []).map((id) => names.get(id) ?? id)}
+            onReact={(emoji) => void live.toggleReaction(message.id, emoji)}
+          />
+        ))}
+        {state.pending.map((pending) => (
+          <PendingItem key={pending.clientMessageId} pending={pending} onRetry={() => void live.retry(pending.clientMessageId)} />
+        ))}
+      </ol>
+      <p className="typing" aria-live="polite" data-testid="typing">
+        {typingNames.length ? `${typingNames.join(", ")} ${typingNames.length > 1 ? "are" : "is"} typing…` : ""}
+      </p>
+      <p className="visually-hidden" aria-live="polite" data-testid="announcer">
+        {announcement}
+      </p>
+      <form className="composer" onSubmit={submit}>
+        <label htmlFor="composer-input">Message</label>
+        <textarea
+          id="composer-input"
+          data-testid="composer"
+          rows={2}
+          value={draft}
+          placeholder="Write a message. Enter sends, Shift+Enter adds a line."
+          aria-describedby={draftError ? "composer-error" : undefined}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            if (e.target.value) live.notifyTyping();
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" data-testid="send" disabled={draft.trim() === ""}>
+          Send
+        </button>
+        {draftError && (
+          <p id="composer-error" role="alert" className="error">
+            {draftError}
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,208 @@
+// The state of one open conversation as a pure reducer: no I/O, no clock, no framework.
+import type { HistoryPage, Member, Message, Reaction } from "./types";
+
+export interface PendingMessage {
+  clientMessageId: string;
+  body: string;
+  status: "sending" | "failed";
+  error: string | null;
+  createdAt: string;
+}
+
+export interface TypingUser {
+  userId: string;
+  name: string;
+  /** Epoch ms after which the indicator goes away unless renewed. */
+  until: number;
+}
+
+export interface ConversationState {
+  conversationId: number;
+  me: string;
+  /** Confirmed messages, ascending by seq, each seq and id once. */
+  messages: Message[];
+  /** Messages being sent or failed, in the order they were written. */
+  pending: PendingMessage[];
+  /** Highest seq known to exist, including announced messages not yet fetched. */
+  knownSeq: number;
+  loaded: boolean;
+  hasOlder: boolean;
+  /** Read position per member, from `messages-read` events, sends and own read calls. */
+  readSeqs: Record<string, number>;
+  typing: TypingUser[];
+  /** Members present on the presence channel (null until it is subscribed). */
+  online: Member[] | null;
+  error: string | null;
+}
+
+export type Action =
+  | { type: "history"; page: HistoryPage; direction: "latest" | "before" | "after" }
+  | { type: "message"; message: Message }
+  | { type: "announced"; seq: number }
+  | { type: "send-started"; clientMessageId: string; body: string; now: string }
+  | { type: "send-confirmed"; clientMessageId: string; message: Message }
+  | { type: "send-failed"; clientMessageId: string; error: string }
+  | { type: "send-retried"; clientMessageId: string }
+  | { type: "read"; userId: string; lastReadSeq: number }
+  | { type: "reactions"; messageId: number; reactions: Reaction[] }
+  | { type: "typing"; userId: string; name: string; until: number }
+  | { type: "typing-expired"; now: number }
+  | { type: "presence"; members: Member[] }
+  | { type: "member-added"; member: Member }
+  | { type: "member-removed"; userId: string }
+  | { type: "error"; error: string | null };
+
+export function initialState(conversationId: number, me: string): ConversationState {
+  return {
+    conversationId,
+    me,
+    messages: [],
+    pending: [],
+    knownSeq: 0,
+    loaded: false,
+    hasOlder: false,
+    readSeqs: {},
+    typing: [],
+    online: null,
+    error: null,
+  };
+}
+
+export function reduce(state: ConversationState, action: Action): ConversationState {
+  switch (action.type) {
+    case "history": {
+      const next = mergeMessages(state, action.page.messages);
+      if (action.direction === "after") return next;
+      const hasOlder = action.page.has_more && action.page.messages.length > 0;
+      return { ...next, loaded: true, hasOlder: action.direction === "latest" && state.loaded ? state.hasOlder : hasOlder };
+    }
+    case "message":
+    case "send-confirmed":
+      return mergeMessages(state, [action.message]);
+    case "announced":
+      return action.seq > state.knownSeq ? { ...state, knownSeq: action.seq } : state;
+    case "send-started":
+      if (state.pending.some((p) => p.clientMessageId === action.clientMessageId)) return state;
+      return {
+        ...state,
+        pending: [
+          ...state.pending,
+          { clientMessageId: action.clientMessageId, body: action.body, status: "sending", error: null, createdAt: action.now },
+        ],
+      };
+    case "send-failed":
+    case "send-retried":
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.clientMessageId !== action.clientMessageId
+            ? p
+            : action.type === "send-failed"
+              ? { ...p, status: "failed", error: action.error }
+              : { ...p, status: "sending", error: null },
+        ),
+      };
+    case "read":
+      return withRead(state, action.userId, action.lastReadSeq);
+    case "reactions": {
+      const index = state.messages.findIndex((m) => m.id === action.messageId);
+      if (index < 0) return state;
+      const messages = state.messages.slice();
+      messages[index] = { ...messages[index], reactions: action.reactions };
+      return { ...state, messages };
+    }
+    case "typing": {
+      if (action.userId === state.me) return state;
+      const others = state.typing.filter((t) => t.userId !== action.userId);
+      return { ...state, typing: [...others, { userId: action.userId, name: action.name, until: action.until }] };
+    }
+    case "typing-expired": {
+      const typing = state.typing.filter((t) => t.until > action.now);
+      return typing.length === state.typing.length ? state : { ...state, typing };
+    }
+    case "presence":
+      return { ...state, online: dedupeMembers(action.members) };
+    case "member-added":
+      return { ...state, online: dedupeMembers([...(state.online ?? []), action.member]) };
+    case "member-removed":
+      return { ...state, online: (state.online ?? []).filter((m) => m.id !== action.userId) };
+    case "error":
+      return state.error === action.error ? state : { ...state, error: action.error };
+  }
+}
+
+/** Merges by seq (one message per seq, the newer copy wins), confirms pending sends, updates read positions. */
+function mergeMessages(state: ConversationState, incoming: Message[]): ConversationState {
+  const mine = incoming.filter((m) => m.conversation_id === state.conversationId);
+  if (mine.length === 0) return state;
+  const bySeq = new Map(state.messages.map((m) => [m.seq, m]));
+  for (const message of mine) bySeq.set(message.seq, message);
+  const messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  const confirmed = new Set(
+    mine.filter((m) => m.sender.id === state.me && m.client_message_id).map((m) => m.client_message_id),
+  );
+  const pending = confirmed.size ? state.pending.filter((p) => !confirmed.has(p.clientMessageId)) : state.pending;
+  const authors = new Set(mine.map((m) => m.sender.id));
+  // Sending moves the sender's read position to the new seq (contract), and no longer typing.
+  let readSeqs = state.readSeqs;
+  for (const m of mine) {
+    if ((readSeqs[m.sender.id] ?? 0) < m.seq) readSeqs = { ...readSeqs, [m.sender.id]: m.seq };
+  }
+  const typing = state.typing.some((t) => authors.has(t.userId))
+    ? state.typing.filter((t) => !authors.has(t.userId))
+    : state.typing;
+  const knownSeq = Math.max(state.knownSeq, messages.at(-1)?.seq ?? 0);
+  return { ...state, messages, pending, readSeqs, typing, knownSeq };
+}
+
+function withRead(state: ConversationState, userId: string, seq: number): ConversationState {
+  if ((state.readSeqs[userId] ?? 0) >= seq) return state;
+  return { ...state, readSeqs: { ...state.readSeqs, [userId]: seq } };
+}
+
+function dedupeMembers(members: Member[]): Member[] {
+  return [...new Map(members.map((m) => [m.id, m])).values()];
+}
+
+// ---- Derived views (pure) ----
+
+export const firstSeq = (s: ConversationState): number => s.messages[0]?.seq ?? 0;
+export const lastSeq = (s: ConversationState): number => s.messages.at(-1)?.seq ?? 0;
+
+/** The highest seq up to which the loaded window has no hole (0 when nothing is loaded). */
+export function contiguousEnd(s: ConversationState): number {
+  if (s.messages.length === 0) return 0;
+  let end = s.messages[0].seq;
+  for (const m of s.messages) {
+    if (m.seq > end + 1) break;
+    end = m.seq;
+  }
+  return end;
+}
+
+/** The `after=` to fetch when a seq is known to exist but is missing, else null. */
+export function gapAfter(s: ConversationState): number | null {
+  const end = contiguousEnd(s);
+  return end < s.knownSeq ? end : null;
+}
+
+/** For each other member, the seq of the last message they have read, when that message is mine. */
+export function seenMarkers(s: ConversationState): Map<number, string[]> {
+  const markers = new Map<number, string[]>();
+  for (const [userId, readSeq] of Object.entries(s.readSeqs)) {
+    if (userId === s.me) continue;
+    const last = findLast(s.messages, (m) => m.seq <= readSeq);
+    if (!last || last.sender.id !== s.me) continue;
+    markers.set(last.seq, [...(markers.get(last.seq) ?? []), userId]);
+  }
+  return markers;
+}
+
+export function othersOnline(s: ConversationState): Member[] {
+  return (s.online ?? []).filter((m) => m.id !== s.me);
+}
+
+function findLast<T>(items: T[], predicate: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i])) return items[i];
+  return undefined;
+}
