@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0002_conversations.sql"),
     migration!("0003_messages.sql"),
     migration!("0004_outbox.sql"),
+    migration!("0005_typing_throttle.sql"),
 ];
 
 /// Arbitrary, fixed: the first key of the migration advisory lock (the second is the schema).

@@ -18,6 +18,7 @@ pub mod reactions;
 pub mod reads;
 mod rows;
 mod summaries;
+pub mod typing;
 pub mod users;
 
 pub use error::DbError;

@@ -22,12 +22,13 @@ fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Undelivered events whose last attempt (or creation) is older than `older_than`, so that sends
-/// still in flight are left alone and failing ones back off. The oldest `limit` are taken, then
-/// ordered by conversation and seq, the order to deliver them in.
+/// Undelivered events: never attempted ones once older than `in_flight` (their send may still be
+/// triggering), failed ones once their last attempt is older than `retry_after`. The oldest
+/// `limit` are taken, then ordered by conversation and seq, the order to deliver them in.
 pub async fn pending(
     c: &impl GenericClient,
-    older_than: Duration,
+    in_flight: Duration,
+    retry_after: Duration,
     limit: i64,
 ) -> Result<Vec<OutboxItem>, DbError> {
     let rows = c
@@ -38,7 +39,9 @@ pub async fn pending(
             " FROM (
                  SELECT id, message_id, socket_id, attempts FROM outbox
                  WHERE delivered_at IS NULL
-                   AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1 / 1e6)
+                   AND CASE WHEN last_attempt_at IS NULL
+                            THEN created_at < now() - make_interval(secs => $1 / 1e6)
+                            ELSE last_attempt_at <= now() - make_interval(secs => $3 / 1e6) END
                  ORDER BY id
                  LIMIT $2
              ) o
@@ -47,8 +50,9 @@ pub async fn pending(
              ORDER BY m.conversation_id, m.seq"
             ),
             &[
-                (&micros(older_than), Type::INT8),
+                (&micros(in_flight), Type::INT8),
                 (&limit.max(0), Type::INT8),
+                (&micros(retry_after), Type::INT8),
             ],
         )
         .await?;

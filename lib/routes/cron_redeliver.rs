@@ -16,6 +16,8 @@ use subtle::ConstantTimeEq;
 
 /// A send still waiting on its own trigger (2 s timeout) must not race us.
 const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
+/// A failed event is retried on the next run: the cron's schedule is the backoff.
+const RETRY_AFTER: Duration = Duration::ZERO;
 const BATCH: i64 = 200;
 
 #[derive(Serialize)]
@@ -44,7 +46,7 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET, Method::POST], "GET, POST")?;
     authorize(app, &req)?;
     let client = app.db.client().await?;
-    let pending = db::outbox::pending(&**client, IN_FLIGHT_GRACE, BATCH).await?;
+    let pending = db::outbox::pending(&**client, IN_FLIGHT_GRACE, RETRY_AFTER, BATCH).await?;
     let mut members: HashMap<ConversationId, Vec<_>> = HashMap::new();
     // After one failure in a conversation, later seqs wait: clients see them in order.
     let mut blocked: HashSet<ConversationId> = HashSet::new();

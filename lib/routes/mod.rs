@@ -4,8 +4,12 @@
 mod conversations;
 mod cron_redeliver;
 mod messages_history;
+mod messages_react;
+mod messages_read;
 mod messages_send;
+mod messages_typing;
 mod pusher_auth;
+mod pusher_webhook;
 mod session;
 
 pub use session::session;
@@ -21,15 +25,23 @@ pub enum Route {
     PusherAuth,
     Conversations,
     CronRedeliver,
+    MessagesRead,
+    MessagesTyping,
+    MessagesReact,
+    PusherWebhook,
 }
 
 impl Route {
-    pub const ALL: [Route; 5] = [
+    pub const ALL: [Route; 9] = [
         Route::MessagesSend,
         Route::MessagesHistory,
         Route::PusherAuth,
         Route::Conversations,
         Route::CronRedeliver,
+        Route::MessagesRead,
+        Route::MessagesTyping,
+        Route::MessagesReact,
+        Route::PusherWebhook,
     ];
 
     /// The path Vercel derives from the function's file under `api/`.
@@ -40,6 +52,10 @@ impl Route {
             Route::PusherAuth => "/api/pusher/auth",
             Route::Conversations => "/api/conversations",
             Route::CronRedeliver => "/api/cron/redeliver",
+            Route::MessagesRead => "/api/messages/read",
+            Route::MessagesTyping => "/api/messages/typing",
+            Route::MessagesReact => "/api/messages/react",
+            Route::PusherWebhook => "/api/pusher/webhook",
         }
     }
 
@@ -59,6 +75,10 @@ impl Route {
             Route::PusherAuth => pusher_auth::handle(app, req).await,
             Route::Conversations => conversations::handle(app, req).await,
             Route::CronRedeliver => cron_redeliver::handle(app, req).await,
+            Route::MessagesRead => messages_read::handle(app, req).await,
+            Route::MessagesTyping => messages_typing::handle(app, req).await,
+            Route::MessagesReact => messages_react::handle(app, req).await,
+            Route::PusherWebhook => pusher_webhook::handle(app, req).await,
         }
     }
 }

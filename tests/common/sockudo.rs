@@ -123,6 +123,42 @@ impl Sockudo {
         read.is_ok() && answer.starts_with(b"HTTP/1.1 200")
     }
 
+    /// Stops the server, as an outage would; [`Sockudo::restart`] brings it
+    /// back on the same port with the same app.
+    pub fn stop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = self.watchdog.kill();
+        let _ = self.watchdog.wait();
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("sockudo.log"))
+            .expect("the sockudo log");
+        self.server = Command::new(sockudo_bin())
+            .args(["--config", "sockudo.toml"])
+            .current_dir(&self.dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("the sockudo log"))
+            .stderr(log)
+            .spawn()
+            .expect("respawning sockudo");
+        self.watchdog = spawn_watchdog(self.server.id(), &self.dir);
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        while Instant::now() < deadline {
+            if self.is_healthy().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("sockudo did not come back; log tail:\n{}", self.log_tail());
+    }
+
     /// Credentials for this server, through the same env names as production.
     pub fn pusher_config(&self) -> PusherConfig {
         self.pusher_config_with(&self.secret, None)

@@ -22,14 +22,14 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
     let client = t.pooled().await;
     let grace = Duration::from_secs(3600);
     assert!(
-        outbox::pending(&**client, grace, 10)
+        outbox::pending(&**client, grace, grace, 10)
             .await
             .expect("pending")
             .is_empty(),
         "in flight"
     );
 
-    let pending = outbox::pending(&**client, Duration::ZERO, 10)
+    let pending = outbox::pending(&**client, Duration::ZERO, Duration::ZERO, 10)
         .await
         .expect("pending");
     let order: Vec<_> = pending
@@ -60,11 +60,19 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
         .await
         .expect("delivered");
     // A failed item backs off: not offered again within the grace period.
-    let left = outbox::pending(&**client, Duration::from_secs(60), 10)
+    let left = outbox::pending(&**client, Duration::from_secs(60), Duration::from_secs(60), 10)
         .await
         .expect("pending");
     assert!(left.is_empty(), "{left:?}");
-    let left = outbox::pending(&**client, Duration::ZERO, 10)
+    // Retrying failed items right away never touches one still in flight.
+    let retry: Vec<i64> = outbox::pending(&**client, Duration::from_secs(3600), Duration::ZERO, 10)
+        .await
+        .expect("pending")
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(retry, vec![ids[0]]);
+    let left = outbox::pending(&**client, Duration::ZERO, Duration::ZERO, 10)
         .await
         .expect("pending");
     let left_ids: Vec<i64> = left.iter().map(|i| i.id).collect();
@@ -80,7 +88,7 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
         .get(0);
     assert_eq!(err, "pusher said 500");
 
-    let delivered = outbox::pending(&**client, Duration::ZERO, 1)
+    let delivered = outbox::pending(&**client, Duration::ZERO, Duration::ZERO, 1)
         .await
         .expect("pending");
     assert_eq!(delivered.len(), 1, "limit respected");
@@ -88,7 +96,7 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
         .await
         .expect("delivered");
     assert!(
-        outbox::pending(&**client, Duration::ZERO, 10)
+        outbox::pending(&**client, Duration::ZERO, Duration::ZERO, 10)
             .await
             .expect("pending")
             .is_empty()

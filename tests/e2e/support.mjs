@@ -77,7 +77,10 @@ let core = null;
 /** The web client's TypeScript core (api, store, sync), loaded through web/'s tsx. */
 export function loadCore() {
   core ??= (async () => {
-    const { tsImport } = await import(pathToFileURL(webRequire.resolve("tsx/esm/api")).href);
+    // require.resolve would give tsx's CommonJS build; take the ESM entry from its exports map.
+    const tsxPackage = webRequire.resolve("tsx/package.json");
+    const entry = webRequire(tsxPackage).exports["./esm/api"].import.default;
+    const { tsImport } = await import(new URL(entry, pathToFileURL(tsxPackage)).href);
     const load = (file) => tsImport(pathToFileURL(`${WEB}src/${file}`).href, import.meta.url);
     const [api, sync, store, pusherClient, devApi] = await Promise.all([
       load("api.ts"),
