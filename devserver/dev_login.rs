@@ -1,11 +1,11 @@
 //! Development-only helpers for the demo page: sign in as a demo user, and
 //! the pusher-js settings for the local Sockudo.
 
+use http::{HeaderValue, Method, StatusCode, header};
 use messaging::app::App;
 use messaging::auth::{self, Claims};
 use messaging::error::{AppError, AppResult};
 use messaging::http::{Request, Response, json, json_with_headers};
-use http::{HeaderValue, Method, StatusCode, header};
 
 pub struct DemoUser {
     pub key: &'static str,
@@ -15,9 +15,24 @@ pub struct DemoUser {
 }
 
 pub const DEMO_USERS: [DemoUser; 3] = [
-    DemoUser { key: "student", id: "u_student", name: "Sam Student", role: "student" },
-    DemoUser { key: "teacher", id: "u_teacher", name: "Taylor Teacher", role: "teacher" },
-    DemoUser { key: "outsider", id: "u_outsider", name: "Olive Outsider", role: "student" },
+    DemoUser {
+        key: "student",
+        id: "u_student",
+        name: "Sam Student",
+        role: "student",
+    },
+    DemoUser {
+        key: "teacher",
+        id: "u_teacher",
+        name: "Taylor Teacher",
+        role: "teacher",
+    },
+    DemoUser {
+        key: "outsider",
+        id: "u_outsider",
+        name: "Olive Outsider",
+        role: "student",
+    },
 ];
 
 const SESSION_HOURS: u64 = 12;
@@ -54,7 +69,11 @@ pub async fn login(app: &App, req: Request) -> AppResult<Response> {
         "user": { "id": user.id, "name": user.name, "role": user.role },
         "token": token,
     });
-    Ok(json_with_headers(StatusCode::OK, &body, &[(header::SET_COOKIE, cookie)]))
+    Ok(json_with_headers(
+        StatusCode::OK,
+        &body,
+        &[(header::SET_COOKIE, cookie)],
+    ))
 }
 
 /// `GET /api/dev/config`: what pusher-js needs to reach the local server.

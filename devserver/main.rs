@@ -7,8 +7,8 @@ mod seed;
 mod static_files;
 
 use messaging::app::App;
-use messaging::http::{Response, error_response};
 use messaging::error::AppError;
+use messaging::http::{Response, error_response};
 use messaging::{db, server};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -84,13 +84,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

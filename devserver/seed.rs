@@ -8,7 +8,11 @@ use messaging::db::{self, messages::Inserted};
 use messaging::domain::{ClientMessageId, MessageBody, Title, UserId};
 
 pub async fn demo_data(app: &App) -> anyhow::Result<()> {
-    let mut client = app.db.client().await.context("connecting to seed demo data")?;
+    let mut client = app
+        .db
+        .client()
+        .await
+        .context("connecting to seed demo data")?;
     let mut ids = Vec::new();
     for u in &DEMO_USERS {
         let id = UserId::parse("id", u.id)?;
@@ -24,7 +28,9 @@ pub async fn demo_data(app: &App) -> anyhow::Result<()> {
             .context("seeding the demo conversation")?;
     // A fixed idempotency key makes this one message however often we start.
     let key = ClientMessageId::parse("seed-welcome")?;
-    let body = MessageBody::parse("Welcome! Send a message from the other window to see it arrive.".into())?;
+    let body = MessageBody::parse(
+        "Welcome! Send a message from the other window to see it arrive.".into(),
+    )?;
     let new = db::messages::NewMessage {
         conversation_id,
         sender: &ids[1],
@@ -36,6 +42,8 @@ pub async fn demo_data(app: &App) -> anyhow::Result<()> {
         // Nobody is subscribed yet: there is nothing to deliver.
         db::outbox::mark_delivered(&**client, &[outbox_id]).await?;
     }
-    println!("devserver: demo conversation {conversation_id} between u_student and u_teacher is ready");
+    println!(
+        "devserver: demo conversation {conversation_id} between u_student and u_teacher is ready"
+    );
     Ok(())
 }

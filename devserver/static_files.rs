@@ -47,9 +47,15 @@ pub fn serve(path: &str) -> Option<Response> {
     let mut response = http::Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(name)),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     Some(response)
 }
 

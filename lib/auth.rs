@@ -39,7 +39,10 @@ fn validation() -> Validation {
 
 /// The token from `Authorization: Bearer`, or else from the session cookie.
 pub fn token_from_headers<'a>(headers: &'a HeaderMap, cookie_name: &str) -> Option<&'a str> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let mut parts = auth.splitn(2, ' ');
         if let (Some(scheme), Some(token)) = (parts.next(), parts.next()) {
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
@@ -71,12 +74,19 @@ pub fn verify(token: &str, session: &SessionConfig) -> Result<CurrentUser, AppEr
         }
     })?;
     let claims = data.claims;
-    let id = UserId::parse("sub", &claims.sub)
-        .map_err(|_| AppError::Unauthenticated("the session token's subject is not a valid user id"))?;
+    let id = UserId::parse("sub", &claims.sub).map_err(|_| {
+        AppError::Unauthenticated("the session token's subject is not a valid user id")
+    })?;
     Ok(CurrentUser {
         id,
-        name: claims.name.map(|n| clip(&n, MAX_NAME_CHARS)).filter(|n| !n.is_empty()),
-        role: claims.role.map(|r| clip(&r, MAX_ROLE_CHARS)).filter(|r| !r.is_empty()),
+        name: claims
+            .name
+            .map(|n| clip(&n, MAX_NAME_CHARS))
+            .filter(|n| !n.is_empty()),
+        role: claims
+            .role
+            .map(|r| clip(&r, MAX_ROLE_CHARS))
+            .filter(|r| !r.is_empty()),
     })
 }
 
@@ -125,7 +135,12 @@ mod tests {
 
     #[test]
     fn a_valid_token_yields_the_user() {
-        let claims = Claims { sub: "u_alice".into(), exp: now() + 60, name: Some("Alice".into()), role: Some("student".into()) };
+        let claims = Claims {
+            sub: "u_alice".into(),
+            exp: now() + 60,
+            name: Some("Alice".into()),
+            role: Some("student".into()),
+        };
         let token = issue(&claims, &session().secret).unwrap();
         let user = verify(&token, &session()).unwrap();
         assert_eq!(user.id.as_str(), "u_alice");
@@ -134,10 +149,23 @@ mod tests {
 
     #[test]
     fn expired_wrong_secret_and_none_are_refused() {
-        let expired = Claims { sub: "u".into(), exp: now() - 120, name: None, role: None };
+        let expired = Claims {
+            sub: "u".into(),
+            exp: now() - 120,
+            name: None,
+            role: None,
+        };
         let token = issue(&expired, &session().secret).unwrap();
-        assert!(matches!(verify(&token, &session()), Err(AppError::Unauthenticated(_))));
-        let ok = Claims { sub: "u".into(), exp: now() + 60, name: None, role: None };
+        assert!(matches!(
+            verify(&token, &session()),
+            Err(AppError::Unauthenticated(_))
+        ));
+        let ok = Claims {
+            sub: "u".into(),
+            exp: now() + 60,
+            name: None,
+            role: None,
+        };
         let token = issue(&ok, b"another-secret-another-secret-xx").unwrap();
         assert!(verify(&token, &session()).is_err());
         // {"alg":"none","typ":"JWT"} . {"sub":"u","exp":9999999999} . (no signature)
@@ -148,9 +176,15 @@ mod tests {
     #[test]
     fn bearer_wins_over_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=b; session=cookie-token"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; session=cookie-token"),
+        );
         assert_eq!(token_from_headers(&h, "session"), Some("cookie-token"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer header-token"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer header-token"),
+        );
         assert_eq!(token_from_headers(&h, "session"), Some("header-token"));
     }
 }

@@ -78,14 +78,20 @@ pub async fn trigger_message(
         "sender_id": message.sender.id,
     })
     .to_string();
-    let user_channels = members.iter().map(user_channel).collect::<Result<Vec<_>, _>>()?;
+    let user_channels = members
+        .iter()
+        .map(user_channel)
+        .collect::<Result<Vec<_>, _>>()?;
     let conversation_updated = event("conversation-updated")?;
     let (a, b) = tokio::join!(
-        app.pusher.trigger(&conversation, &new_message, &data, socket_id),
+        app.pusher
+            .trigger(&conversation, &new_message, &data, socket_id),
         async {
             // At most 100 channels per trigger; conversations hold at most 50 members.
             for chunk in user_channels.chunks(100) {
-                app.pusher.trigger(chunk, &conversation_updated, &updated, socket_id).await?;
+                app.pusher
+                    .trigger(chunk, &conversation_updated, &updated, socket_id)
+                    .await?;
             }
             Ok(())
         }
@@ -136,7 +142,12 @@ async fn best_effort(
     }
 }
 
-pub async fn messages_read(app: &App, conversation: ConversationId, user: &UserId, last_read_seq: crate::domain::Seq) {
+pub async fn messages_read(
+    app: &App,
+    conversation: ConversationId,
+    user: &UserId,
+    last_read_seq: crate::domain::Seq,
+) {
     let data = serde_json::json!({ "user_id": user, "last_read_seq": last_read_seq });
     best_effort(app, conversation, "messages-read", data, None).await;
 }

@@ -34,9 +34,9 @@ pub async fn pending(
     let rows = c
         .query_typed(
             concat!(
-            "SELECT o.id AS outbox_id, o.socket_id, o.attempts, ",
-            message_columns!(),
-            " FROM (
+                "SELECT o.id AS outbox_id, o.socket_id, o.attempts, ",
+                message_columns!(),
+                " FROM (
                  SELECT id, message_id, socket_id, attempts FROM outbox
                  WHERE delivered_at IS NULL
                    AND CASE WHEN last_attempt_at IS NULL

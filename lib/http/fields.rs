@@ -20,13 +20,15 @@ impl Fields {
     pub fn from_json(body: &[u8]) -> Result<Self, AppError> {
         let text = std::str::from_utf8(body)
             .map_err(|_| AppError::InvalidJson("the request body is not valid UTF-8".into()))?;
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| AppError::InvalidJson(format!("the request body is not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            AppError::InvalidJson(format!("the request body is not valid JSON: {e}"))
+        })?;
         match value {
-            Value::Object(map) => Ok(Self { map, textual: false }),
-            _ => Err(AppError::Validation(
-                "body: must be a JSON object".into(),
-            )),
+            Value::Object(map) => Ok(Self {
+                map,
+                textual: false,
+            }),
+            _ => Err(AppError::Validation("body: must be a JSON object".into())),
         }
     }
 
@@ -43,11 +45,14 @@ impl Fields {
         Ok(Self::from_pairs(form_urlencoded::parse(query.as_bytes())))
     }
 
-    fn from_pairs<'a>(pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>) -> Self {
+    fn from_pairs<'a>(
+        pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    ) -> Self {
         let mut map = Map::new();
         for (k, v) in pairs {
             // The first occurrence wins, as most frameworks do.
-            map.entry(k.into_owned()).or_insert(Value::String(v.into_owned()));
+            map.entry(k.into_owned())
+                .or_insert(Value::String(v.into_owned()));
         }
         Self { map, textual: true }
     }
@@ -72,7 +77,8 @@ impl Fields {
             Value::String(s) if self.textual => s.trim().parse::<i64>().ok(),
             _ => None,
         };
-        n.map(Some).ok_or_else(|| invalid(field, "must be an integer"))
+        n.map(Some)
+            .ok_or_else(|| invalid(field, "must be an integer"))
     }
 
     pub fn i64(&self, field: &str) -> Result<i64, AppError> {
@@ -98,7 +104,10 @@ impl Fields {
             None => Err(invalid(field, "is required")),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().ok_or_else(|| invalid(field, "must be an array of strings")))
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| invalid(field, "must be an array of strings"))
+                })
                 .collect(),
             Some(_) => Err(invalid(field, "must be an array of strings")),
         }
@@ -115,14 +124,28 @@ mod tests {
         let err = f.i64("conversation_id").unwrap_err().to_string();
         assert!(err.contains("conversation_id"), "{err}");
         assert!(f.str("body").unwrap_err().to_string().contains("body"));
-        assert!(f.str("missing").unwrap_err().to_string().contains("missing"));
+        assert!(
+            f.str("missing")
+                .unwrap_err()
+                .to_string()
+                .contains("missing")
+        );
     }
 
     #[test]
     fn syntax_errors_are_invalid_json_and_non_objects_are_validation() {
-        assert!(matches!(Fields::from_json(b"{"), Err(AppError::InvalidJson(_))));
-        assert!(matches!(Fields::from_json(b"\xff"), Err(AppError::InvalidJson(_))));
-        assert!(matches!(Fields::from_json(b"[1]"), Err(AppError::Validation(_))));
+        assert!(matches!(
+            Fields::from_json(b"{"),
+            Err(AppError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            Fields::from_json(b"\xff"),
+            Err(AppError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            Fields::from_json(b"[1]"),
+            Err(AppError::Validation(_))
+        ));
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub fn json_with_headers(
 /// Logs what the caller must not see, then renders what they may.
 pub fn error_response(err: &AppError) -> Response {
     match err {
-        AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
+        AppError::Internal(cause) => {
+            tracing::error!(error = format!("{cause:#}"), "internal error")
+        }
         AppError::Unavailable(cause) => {
             tracing::warn!(error = format!("{cause:#}"), "database unavailable")
         }

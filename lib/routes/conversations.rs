@@ -54,24 +54,39 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         return Ok(json(StatusCode::OK, &ListResponse { conversations }));
     }
     let input = CreateRequest::parse(&req.json_fields()?, &user.id)?;
-    if let Some(unknown) = db::users::unknown_ids(&**client, &input.others).await?.first() {
+    if let Some(unknown) = db::users::unknown_ids(&**client, &input.others)
+        .await?
+        .first()
+    {
         return Err(AppError::Validation(format!(
             "member_ids: unknown user {unknown}"
         )));
     }
     let (id, created) = match input.others.as_slice() {
         [other] => {
-            db::conversations::find_or_create_direct(&mut client, &user.id, other, input.title.as_ref())
-                .await?
+            db::conversations::find_or_create_direct(
+                &mut client,
+                &user.id,
+                other,
+                input.title.as_ref(),
+            )
+            .await?
         }
         others => (
-            db::conversations::create_group(&mut client, &user.id, others, input.title.as_ref()).await?,
+            db::conversations::create_group(&mut client, &user.id, others, input.title.as_ref())
+                .await?,
             true,
         ),
     };
     let conversation = db::conversations::summary(&**client, id, &user.id)
         .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("conversation {id} vanished after creation")))?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("conversation {id} vanished after creation"))
+        })?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json(status, &CreateResponse { conversation }))
 }

@@ -10,6 +10,7 @@ use crate::pusher::SocketId;
 use crate::realtime;
 use http::{Method, StatusCode, header};
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -38,7 +39,9 @@ fn authorize(app: &App, req: &Request) -> AppResult<()> {
     if bool::from(given.as_bytes().ct_eq(secret.as_bytes())) {
         Ok(())
     } else {
-        Err(AppError::Unauthenticated("a valid cron bearer token is required"))
+        Err(AppError::Unauthenticated(
+            "a valid cron bearer token is required",
+        ))
     }
 }
 
@@ -56,12 +59,17 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         if blocked.contains(&conversation) {
             continue;
         }
-        if !members.contains_key(&conversation) {
-            let ids = db::conversations::member_ids(&**client, conversation).await?;
-            members.insert(conversation, ids);
+        if let Entry::Vacant(slot) = members.entry(conversation) {
+            slot.insert(db::conversations::member_ids(&**client, conversation).await?);
         }
-        let ids = members.get(&conversation).map(Vec::as_slice).unwrap_or_default();
-        let socket_id = item.socket_id.as_deref().and_then(|s| SocketId::parse(s).ok());
+        let ids = members
+            .get(&conversation)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let socket_id = item
+            .socket_id
+            .as_deref()
+            .and_then(|s| SocketId::parse(s).ok());
         match realtime::trigger_message(app, ids, &item.message, socket_id.as_ref()).await {
             Ok(()) => {
                 db::outbox::mark_delivered(&**client, &[item.id]).await?;
@@ -76,5 +84,8 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         }
     }
     tracing::info!(delivered, failed, "redelivery run");
-    Ok(json(StatusCode::OK, &RedeliverResponse { delivered, failed }))
+    Ok(json(
+        StatusCode::OK,
+        &RedeliverResponse { delivered, failed },
+    ))
 }

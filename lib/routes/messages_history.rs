@@ -20,8 +20,14 @@ pub struct HistoryRequest {
 impl HistoryRequest {
     fn parse(f: &Fields) -> AppResult<Self> {
         let conversation_id = ConversationId::parse("conversation_id", f.i64("conversation_id")?)?;
-        let before = f.opt_i64("before")?.map(|n| Seq::parse("before", n)).transpose()?;
-        let after = f.opt_i64("after")?.map(|n| Seq::parse("after", n)).transpose()?;
+        let before = f
+            .opt_i64("before")?
+            .map(|n| Seq::parse("before", n))
+            .transpose()?;
+        let after = f
+            .opt_i64("after")?
+            .map(|n| Seq::parse("after", n))
+            .transpose()?;
         let page = match (before, after) {
             (Some(_), Some(_)) => {
                 return Err(AppError::Validation(
@@ -38,7 +44,11 @@ impl HistoryRequest {
                 "limit: must be between 1 and {MAX_LIMIT}"
             )));
         }
-        Ok(Self { conversation_id, page, limit })
+        Ok(Self {
+            conversation_id,
+            page,
+            limit,
+        })
     }
 }
 
@@ -56,9 +66,13 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     if !db::conversations::is_member(&**client, input.conversation_id, &user.id).await? {
         return Err(AppError::NotFound);
     }
-    let page = db::messages::history(&**client, input.conversation_id, input.page, input.limit).await?;
+    let page =
+        db::messages::history(&**client, input.conversation_id, input.page, input.limit).await?;
     Ok(json(
         StatusCode::OK,
-        &HistoryResponse { messages: page.messages, has_more: page.has_more },
+        &HistoryResponse {
+            messages: page.messages,
+            has_more: page.has_more,
+        },
     ))
 }

@@ -26,7 +26,11 @@ impl ReactRequest {
         let action = match f.str("action")? {
             "add" => Action::Add,
             "remove" => Action::Remove,
-            _ => return Err(AppError::Validation("action: must be \"add\" or \"remove\"".into())),
+            _ => {
+                return Err(AppError::Validation(
+                    "action: must be \"add\" or \"remove\"".into(),
+                ));
+            }
         };
         Ok(Self {
             message_id: MessageId::parse("message_id", f.i64("message_id")?)?,
@@ -47,7 +51,9 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     let (user, mut client) = crate::routes::session(app, &req).await?;
     let input = ReactRequest::parse(&req.json_fields()?)?;
     let change = match input.action {
-        Action::Add => db::reactions::add(&mut client, input.message_id, &user.id, &input.emoji).await?,
+        Action::Add => {
+            db::reactions::add(&mut client, input.message_id, &user.id, &input.emoji).await?
+        }
         Action::Remove => {
             db::reactions::remove(&mut client, input.message_id, &user.id, &input.emoji).await?
         }
@@ -68,6 +74,9 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     };
     Ok(json(
         StatusCode::OK,
-        &ReactResponse { message_id: current.message_id, reactions: current.reactions },
+        &ReactResponse {
+            message_id: current.message_id,
+            reactions: current.reactions,
+        },
     ))
 }

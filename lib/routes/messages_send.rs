@@ -22,7 +22,10 @@ impl SendRequest {
         Ok(Self {
             conversation_id: ConversationId::parse("conversation_id", f.i64("conversation_id")?)?,
             body: MessageBody::parse(f.str("body")?.to_owned())?,
-            client_message_id: f.opt_str("client_message_id")?.map(ClientMessageId::parse).transpose()?,
+            client_message_id: f
+                .opt_str("client_message_id")?
+                .map(ClientMessageId::parse)
+                .transpose()?,
             socket_id: realtime::parse_socket_id(f.opt_str("socket_id")?)?,
         })
     }
@@ -53,11 +56,30 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             } else {
                 Delivery::Queued
             };
-            Ok(json(StatusCode::OK, &SendResponse { message: &message, delivery }))
+            Ok(json(
+                StatusCode::OK,
+                &SendResponse {
+                    message: &message,
+                    delivery,
+                },
+            ))
         }
         Inserted::New { message, outbox_id } => {
-            let delivery = realtime::deliver_new_message(app, &client, &message, input.socket_id.as_ref(), outbox_id).await?;
-            Ok(json(StatusCode::CREATED, &SendResponse { message: &message, delivery }))
+            let delivery = realtime::deliver_new_message(
+                app,
+                &client,
+                &message,
+                input.socket_id.as_ref(),
+                outbox_id,
+            )
+            .await?;
+            Ok(json(
+                StatusCode::CREATED,
+                &SendResponse {
+                    message: &message,
+                    delivery,
+                },
+            ))
         }
     }
 }

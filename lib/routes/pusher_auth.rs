@@ -37,13 +37,14 @@ impl AppChannel {
 /// Only the canonical spelling (no sign, no leading zeros) names a conversation:
 /// events go to `private-conversation-7`, never to `-007`.
 fn conversation_id(raw: &str) -> Option<ConversationId> {
-    let canonical = !raw.is_empty()
-        && !raw.starts_with('0')
-        && raw.bytes().all(|b| b.is_ascii_digit());
+    let canonical =
+        !raw.is_empty() && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
     if !canonical {
         return None;
     }
-    raw.parse().ok().and_then(|n| ConversationId::parse("channel_name", n).ok())
+    raw.parse()
+        .ok()
+        .and_then(|n| ConversationId::parse("channel_name", n).ok())
 }
 
 pub struct AuthRequest {
@@ -101,14 +102,38 @@ mod tests {
     #[test]
     fn channels_are_classified_strictly() {
         let c = |n| ConversationId::parse("x", n).unwrap();
-        assert_eq!(AppChannel::classify("private-conversation-7"), AppChannel::Conversation(c(7)));
-        assert_eq!(AppChannel::classify("presence-conversation-12"), AppChannel::ConversationPresence(c(12)));
-        assert_eq!(AppChannel::classify("private-conversation-007"), AppChannel::Other);
-        assert_eq!(AppChannel::classify("private-conversation-0"), AppChannel::Other);
-        assert_eq!(AppChannel::classify("private-conversation-1x"), AppChannel::Other);
-        assert_eq!(AppChannel::classify("private-conversation-99999999999999999999"), AppChannel::Other);
-        assert_eq!(AppChannel::classify("private-user-u_a"), AppChannel::User("u_a".into()));
-        assert_eq!(AppChannel::classify("private-encrypted-x"), AppChannel::Other);
+        assert_eq!(
+            AppChannel::classify("private-conversation-7"),
+            AppChannel::Conversation(c(7))
+        );
+        assert_eq!(
+            AppChannel::classify("presence-conversation-12"),
+            AppChannel::ConversationPresence(c(12))
+        );
+        assert_eq!(
+            AppChannel::classify("private-conversation-007"),
+            AppChannel::Other
+        );
+        assert_eq!(
+            AppChannel::classify("private-conversation-0"),
+            AppChannel::Other
+        );
+        assert_eq!(
+            AppChannel::classify("private-conversation-1x"),
+            AppChannel::Other
+        );
+        assert_eq!(
+            AppChannel::classify("private-conversation-99999999999999999999"),
+            AppChannel::Other
+        );
+        assert_eq!(
+            AppChannel::classify("private-user-u_a"),
+            AppChannel::User("u_a".into())
+        );
+        assert_eq!(
+            AppChannel::classify("private-encrypted-x"),
+            AppChannel::Other
+        );
         assert_eq!(AppChannel::classify("public"), AppChannel::Other);
     }
 }

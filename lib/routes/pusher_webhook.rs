@@ -45,11 +45,17 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             // Authentic but not ours to act on: still a 2xx, or Pusher retries.
             _ => continue,
         };
-        let Some(channel) = event.channel.as_deref() else { continue };
+        let Some(channel) = event.channel.as_deref() else {
+            continue;
+        };
         if !channel.starts_with("presence-conversation-") {
             continue;
         }
-        let Some(user) = event.user_id.as_deref().and_then(|u| UserId::parse("user_id", u).ok()) else {
+        let Some(user) = event
+            .user_id
+            .as_deref()
+            .and_then(|u| UserId::parse("user_id", u).ok())
+        else {
             continue;
         };
         if client.is_none() {
@@ -60,5 +66,8 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             applied += 1;
         }
     }
-    Ok(json(StatusCode::OK, &serde_json::json!({ "applied": applied })))
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "applied": applied }),
+    ))
 }

@@ -16,7 +16,11 @@ impl Drop for Running {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn(t: &TestApp, exe: &str, port: u16, extra: &[(&str, &str)]) -> Running {
@@ -30,7 +34,10 @@ fn spawn(t: &TestApp, exe: &str, port: u16, extra: &[(&str, &str)]) -> Running {
         .env("PUSHER_HOST", &t.sockudo.host)
         .env("PUSHER_PORT", t.sockudo.port.to_string())
         .env("PUSHER_SCHEME", "http")
-        .env("SESSION_SECRET", String::from_utf8_lossy(crate::support::SESSION_SECRET).as_ref())
+        .env(
+            "SESSION_SECRET",
+            String::from_utf8_lossy(crate::support::SESSION_SECRET).as_ref(),
+        )
         .env("CRON_SECRET", CRON_SECRET)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -42,7 +49,12 @@ fn spawn(t: &TestApp, exe: &str, port: u16, extra: &[(&str, &str)]) -> Running {
 
 async fn wait_up(http: &reqwest::Client, port: u16) {
     for _ in 0..200 {
-        if http.get(format!("http://127.0.0.1:{port}/_vercel/ping")).send().await.is_ok() {
+        if http
+            .get(format!("http://127.0.0.1:{port}/_vercel/ping"))
+            .send()
+            .await
+            .is_ok()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -70,22 +82,43 @@ async fn each_function_binary_serves_its_route_on_the_vercel_runtime() {
         let _f = spawn(&t, exe, port, &[]);
         wait_up(&t.http, port).await;
         // Whatever path a rewrite shows it, the function answers its own route.
-        let resp = t.http.put(format!("http://127.0.0.1:{port}/any/rewritten/path")).send().await.unwrap();
-        assert_eq!(resp.headers().get("allow").unwrap().to_str().unwrap(), allow, "{exe}");
+        let resp = t
+            .http
+            .put(format!("http://127.0.0.1:{port}/any/rewritten/path"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.headers().get("allow").unwrap().to_str().unwrap(),
+            allow,
+            "{exe}"
+        );
         assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
     // Database-backed answers from single functions.
     let port = free_port();
     let _send = spawn(&t, env!("CARGO_BIN_EXE_messages_send"), port, &[]);
     wait_up(&t.http, port).await;
-    let req = t.http.post(format!("http://127.0.0.1:{port}/api/messages/send")).bearer_auth(t.token("u_alice"))
+    let req = t
+        .http
+        .post(format!("http://127.0.0.1:{port}/api/messages/send"))
+        .bearer_auth(t.token("u_alice"))
         .json(&serde_json::json!({"conversation_id": c, "body": "from the function"}));
     let (s, b) = read(req.send().await.unwrap()).await;
-    assert_eq!((s, b["delivery"].as_str()), (StatusCode::CREATED, Some("sent")), "{b}");
+    assert_eq!(
+        (s, b["delivery"].as_str()),
+        (StatusCode::CREATED, Some("sent")),
+        "{b}"
+    );
     let port = free_port();
     let _history = spawn(&t, env!("CARGO_BIN_EXE_messages_history"), port, &[]);
     wait_up(&t.http, port).await;
-    let req = t.http.get(format!("http://127.0.0.1:{port}/api/messages/history?conversation_id={c}")).bearer_auth(t.token("u_bob"));
+    let req = t
+        .http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/messages/history?conversation_id={c}"
+        ))
+        .bearer_auth(t.token("u_bob"));
     let (s, b) = read(req.send().await.unwrap()).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["messages"][0]["body"], "from the function");
@@ -108,5 +141,8 @@ async fn a_function_with_a_bad_variable_exits_with_one_line_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("SESSION_SECRET"), "{stderr}");
-    assert!(!stderr.contains("too-short") && !stderr.contains("s3cr3t-value"), "{stderr}");
+    assert!(
+        !stderr.contains("too-short") && !stderr.contains("s3cr3t-value"),
+        "{stderr}"
+    );
 }

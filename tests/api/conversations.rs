@@ -9,14 +9,25 @@ async fn creating_a_two_person_conversation_twice_returns_the_existing_one() {
     let t = TestApp::start().await;
     t.login("u_alice").await;
     t.login("u_bob").await;
-    let (s1, b1) = t.post("/api/conversations", Some("u_alice"), json!({"member_ids": ["u_bob"], "title": "Maths"})).await;
+    let (s1, b1) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob"], "title": "Maths"}),
+        )
+        .await;
     assert_eq!(s1, StatusCode::CREATED, "{b1}");
     let conv = &b1["conversation"];
     assert_eq!(conv["title"], "Maths");
     assert_eq!(conv["last_message"], serde_json::Value::Null);
     assert_eq!(conv["last_read_seq"], 0);
     assert_eq!(conv["unread_count"], 0);
-    let ids: Vec<_> = conv["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<_> = conv["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&"u_alice".into()) && ids.contains(&"u_bob".into()));
     for m in conv["members"].as_array().unwrap() {
@@ -24,7 +35,13 @@ async fn creating_a_two_person_conversation_twice_returns_the_existing_one() {
         assert!(m["last_seen_at"].is_null());
     }
     // From the other side, with the caller's own id and a repeat thrown in.
-    let (s2, b2) = t.post("/api/conversations", Some("u_bob"), json!({"member_ids": ["u_alice", "u_bob", "u_alice"]})).await;
+    let (s2, b2) = t
+        .post(
+            "/api/conversations",
+            Some("u_bob"),
+            json!({"member_ids": ["u_alice", "u_bob", "u_alice"]}),
+        )
+        .await;
     assert_eq!(s2, StatusCode::OK, "{b2}");
     assert_eq!(b2["conversation"]["id"], conv["id"]);
 }
@@ -35,7 +52,13 @@ async fn a_group_is_created_and_the_list_shows_unread_counts_newest_first() {
     for u in ["u_alice", "u_bob", "u_eve"] {
         t.login(u).await;
     }
-    let (s, g) = t.post("/api/conversations", Some("u_alice"), json!({"member_ids": ["u_bob", "u_eve"]})).await;
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob", "u_eve"]}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{g}");
     let group = g["conversation"]["id"].as_i64().unwrap();
     assert_eq!(g["conversation"]["members"].as_array().unwrap().len(), 3);
@@ -61,9 +84,18 @@ async fn a_group_is_created_and_the_list_shows_unread_counts_newest_first() {
 async fn unknown_and_invalid_members_are_refused_naming_them() {
     let t = TestApp::start().await;
     t.login("u_alice").await;
-    let (s, b) = t.post("/api/conversations", Some("u_alice"), json!({"member_ids": ["u_nobody"]})).await;
+    let (s, b) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_nobody"]}),
+        )
+        .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
-    assert!(b["error"]["message"].as_str().unwrap().contains("u_nobody"), "{b}");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("u_nobody"),
+        "{b}"
+    );
     let too_many: Vec<String> = (0..50).map(|i| format!("u_{i}")).collect();
     for body in [
         json!({"member_ids": ["u_alice"]}),
@@ -73,9 +105,17 @@ async fn unknown_and_invalid_members_are_refused_naming_them() {
         json!({"member_ids": too_many}),
         json!({}),
     ] {
-        let (s, b) = t.post("/api/conversations", Some("u_alice"), body.clone()).await;
+        let (s, b) = t
+            .post("/api/conversations", Some("u_alice"), body.clone())
+            .await;
         assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
-        assert!(b["error"]["message"].as_str().unwrap().contains("member_ids"), "{body}: {b}");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("member_ids"),
+            "{body}: {b}"
+        );
     }
     assert_eq!(t.sql_one_i64("SELECT count(*) FROM conversations").await, 0);
 }
@@ -86,11 +126,28 @@ async fn concurrent_creates_of_the_same_pair_yield_one_conversation() {
     t.login("u_alice").await;
     t.login("u_bob").await;
     let calls = (0..10).map(|i| {
-        let (me, other) = if i % 2 == 0 { ("u_alice", "u_bob") } else { ("u_bob", "u_alice") };
-        t.post("/api/conversations", Some(me), json!({"member_ids": [other]}))
+        let (me, other) = if i % 2 == 0 {
+            ("u_alice", "u_bob")
+        } else {
+            ("u_bob", "u_alice")
+        };
+        t.post(
+            "/api/conversations",
+            Some(me),
+            json!({"member_ids": [other]}),
+        )
     });
     let results = futures_util::future::join_all(calls).await;
-    let ids: std::collections::HashSet<_> = results.iter().map(|(_, b)| b["conversation"]["id"].as_i64().unwrap()).collect();
+    let ids: std::collections::HashSet<_> = results
+        .iter()
+        .map(|(_, b)| b["conversation"]["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.len(), 1);
-    assert_eq!(results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1);
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count(),
+        1
+    );
 }

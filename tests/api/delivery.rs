@@ -14,12 +14,18 @@ async fn the_senders_own_socket_is_excluded_and_everyone_else_receives() {
     let mut alice_other_tab = t.subscriber("u_alice", &channel).await;
     let mut bob = t.subscriber("u_bob", &channel).await;
     let (s, sent) = t
-        .post("/api/messages/send", Some("u_alice"),
-              json!({"conversation_id": c, "body": "hi", "socket_id": alice.socket_id.as_str()}))
+        .post(
+            "/api/messages/send",
+            Some("u_alice"),
+            json!({"conversation_id": c, "body": "hi", "socket_id": alice.socket_id.as_str()}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
-    assert_eq!(alice_other_tab.expect("new-message").await.data_json(), sent["message"]);
+    assert_eq!(
+        alice_other_tab.expect("new-message").await.data_json(),
+        sent["message"]
+    );
     expect_silence(&mut alice, Duration::from_millis(500)).await;
 }
 
@@ -27,7 +33,9 @@ async fn the_senders_own_socket_is_excluded_and_everyone_else_receives() {
 async fn events_over_10000_bytes_go_out_truncated_and_history_has_the_whole_message() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
-    let mut bob = t.subscriber("u_bob", &format!("private-conversation-{c}")).await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
     let body = "€".repeat(4000); // 12,000 bytes of UTF-8
     let sent = t.send("u_alice", c, &body).await;
     let event = bob.expect("new-message").await.data_json();
@@ -35,7 +43,12 @@ async fn events_over_10000_bytes_go_out_truncated_and_history_has_the_whole_mess
         event,
         json!({"id": sent["message"]["id"], "conversation_id": c, "seq": 1, "truncated": true})
     );
-    let (_, history) = t.get(&format!("/api/messages/history?conversation_id={c}"), Some("u_bob")).await;
+    let (_, history) = t
+        .get(
+            &format!("/api/messages/history?conversation_id={c}"),
+            Some("u_bob"),
+        )
+        .await;
     assert_eq!(history["messages"][0]["body"], body);
     // Just under the limit goes out whole (non-ASCII is not escaped).
     let small = "€".repeat(3000);
@@ -48,17 +61,39 @@ async fn with_pusher_down_a_send_is_queued_and_the_cron_delivers_it_later() {
     let mut t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
     t.sockudo.stop();
-    let (s, queued) = t.post("/api/messages/send", Some("u_alice"), json!({"conversation_id": c, "body": "are you there?", "client_message_id": "k1"})).await;
+    let (s, queued) = t
+        .post(
+            "/api/messages/send",
+            Some("u_alice"),
+            json!({"conversation_id": c, "body": "are you there?", "client_message_id": "k1"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{queued}");
     assert_eq!(queued["delivery"], "queued");
-    let (s, second) = t.post("/api/messages/send", Some("u_alice"), json!({"conversation_id": c, "body": "hello?"})).await;
-    assert_eq!((s, second["delivery"].as_str()), (StatusCode::CREATED, Some("queued")));
+    let (s, second) = t
+        .post(
+            "/api/messages/send",
+            Some("u_alice"),
+            json!({"conversation_id": c, "body": "hello?"}),
+        )
+        .await;
+    assert_eq!(
+        (s, second["delivery"].as_str()),
+        (StatusCode::CREATED, Some("queued"))
+    );
     // The message is stored whatever Pusher does.
-    let (_, history) = t.get(&format!("/api/messages/history?conversation_id={c}"), Some("u_bob")).await;
+    let (_, history) = t
+        .get(
+            &format!("/api/messages/history?conversation_id={c}"),
+            Some("u_bob"),
+        )
+        .await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 2);
 
     t.sockudo.restart().await;
-    let mut bob = t.subscriber("u_bob", &format!("private-conversation-{c}")).await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
     let cron = |token: Option<&str>| {
         let mut req = t.http.get(format!("{}/api/cron/redeliver", t.base));
         if let Some(token) = token {
@@ -74,15 +109,29 @@ async fn with_pusher_down_a_send_is_queued_and_the_cron_delivers_it_later() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b, json!({"delivered": 2, "failed": 0}));
     // In seq order, once each.
-    assert_eq!(bob.expect("new-message").await.data_json(), queued["message"]);
-    assert_eq!(bob.expect("new-message").await.data_json(), second["message"]);
+    assert_eq!(
+        bob.expect("new-message").await.data_json(),
+        queued["message"]
+    );
+    assert_eq!(
+        bob.expect("new-message").await.data_json(),
+        second["message"]
+    );
     let (_, b) = read(cron(Some(CRON_SECRET)).await.unwrap()).await;
     assert_eq!(b, json!({"delivered": 0, "failed": 0}));
     expect_silence(&mut bob, Duration::from_millis(300)).await;
     // A replay of the once-queued message now reports it sent, and sends nothing.
-    let (s, again) = t.post("/api/messages/send", Some("u_alice"),
-        json!({"conversation_id": c, "body": "are you there?", "client_message_id": "k1"})).await;
-    assert_eq!((s, again["delivery"].as_str()), (StatusCode::OK, Some("sent")));
+    let (s, again) = t
+        .post(
+            "/api/messages/send",
+            Some("u_alice"),
+            json!({"conversation_id": c, "body": "are you there?", "client_message_id": "k1"}),
+        )
+        .await;
+    assert_eq!(
+        (s, again["delivery"].as_str()),
+        (StatusCode::OK, Some("sent"))
+    );
     assert_eq!(again["message"], queued["message"]);
     expect_silence(&mut bob, Duration::from_millis(300)).await;
 }

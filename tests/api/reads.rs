@@ -11,20 +11,49 @@ async fn reading_moves_forward_only_is_capped_and_broadcasts() {
     for i in 0..5 {
         t.send("u_alice", c, &format!("m{i}")).await;
     }
-    let mut alice = t.subscriber("u_alice", &format!("private-conversation-{c}")).await;
-    let read = |seq: i64| t.post("/api/messages/read", Some("u_bob"), json!({"conversation_id": c, "seq": seq}));
+    let mut alice = t
+        .subscriber("u_alice", &format!("private-conversation-{c}"))
+        .await;
+    let read = |seq: i64| {
+        t.post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": seq}),
+        )
+    };
     let (s, b) = read(3).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b, json!({"conversation_id": c, "last_read_seq": 3, "unread_count": 2}));
-    assert_eq!(alice.expect("messages-read").await.data_json(), json!({"user_id": "u_bob", "last_read_seq": 3}));
+    assert_eq!(
+        b,
+        json!({"conversation_id": c, "last_read_seq": 3, "unread_count": 2})
+    );
+    assert_eq!(
+        alice.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_bob", "last_read_seq": 3})
+    );
     let (_, b) = read(1).await;
-    assert_eq!(b, json!({"conversation_id": c, "last_read_seq": 3, "unread_count": 2}));
+    assert_eq!(
+        b,
+        json!({"conversation_id": c, "last_read_seq": 3, "unread_count": 2})
+    );
     let (_, b) = read(99).await;
-    assert_eq!(b, json!({"conversation_id": c, "last_read_seq": 5, "unread_count": 0}));
+    assert_eq!(
+        b,
+        json!({"conversation_id": c, "last_read_seq": 5, "unread_count": 0})
+    );
     // The event after the backwards call is the capped forward move: no event for the no-op.
-    assert_eq!(alice.expect("messages-read").await.data_json()["last_read_seq"], 5);
+    assert_eq!(
+        alice.expect("messages-read").await.data_json()["last_read_seq"],
+        5
+    );
     let (_, list) = t.get("/api/conversations", Some("u_bob")).await;
-    assert_eq!((list["conversations"][0]["last_read_seq"].as_i64(), list["conversations"][0]["unread_count"].as_i64()), (Some(5), Some(0)));
+    assert_eq!(
+        (
+            list["conversations"][0]["last_read_seq"].as_i64(),
+            list["conversations"][0]["unread_count"].as_i64()
+        ),
+        (Some(5), Some(0))
+    );
 }
 
 #[tokio::test]
@@ -34,7 +63,13 @@ async fn read_positions_never_move_backwards_under_concurrent_calls() {
     for i in 0..30 {
         t.send("u_alice", c, &format!("m{i}")).await;
     }
-    let calls = (1..=30).rev().chain(1..=30).map(|seq| t.post("/api/messages/read", Some("u_bob"), json!({"conversation_id": c, "seq": seq})));
+    let calls = (1..=30).rev().chain(1..=30).map(|seq| {
+        t.post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": seq}),
+        )
+    });
     for (s, _) in futures_util::future::join_all(calls).await {
         assert_eq!(s, StatusCode::OK);
     }
@@ -47,9 +82,19 @@ async fn non_members_and_bad_fields_are_refused() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
     t.login("u_eve").await;
-    let (s, b) = t.post("/api/messages/read", Some("u_eve"), json!({"conversation_id": c, "seq": 1})).await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_eve"),
+            json!({"conversation_id": c, "seq": 1}),
+        )
+        .await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "not_found");
-    for (body, field) in [(json!({"conversation_id": c}), "seq"), (json!({"conversation_id": c, "seq": -1}), "seq"), (json!({"seq": 1}), "conversation_id")] {
+    for (body, field) in [
+        (json!({"conversation_id": c}), "seq"),
+        (json!({"conversation_id": c, "seq": -1}), "seq"),
+        (json!({"seq": 1}), "conversation_id"),
+    ] {
         let (s, b) = t.post("/api/messages/read", Some("u_bob"), body).await;
         assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
         assert!(b["error"]["message"].as_str().unwrap().contains(field));

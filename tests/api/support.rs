@@ -29,7 +29,10 @@ impl Drop for TestApp {
 }
 
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Display names the tests use, by user id.
@@ -48,7 +51,10 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
         database_url_unpooled: None,
         db_pool_size: 8,
         pusher: sockudo.pusher_config(),
-        session: SessionConfig { secret: SESSION_SECRET.to_vec(), cookie_name: "session".into() },
+        session: SessionConfig {
+            secret: SESSION_SECRET.to_vec(),
+            cookie_name: "session".into(),
+        },
         cron_secret: Some(CRON_SECRET.into()),
     }
 }
@@ -57,7 +63,9 @@ impl TestApp {
     pub async fn start() -> Self {
         // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let sockudo = Sockudo::start_with(SockudoOptions {
             webhook_url: Some(format!("http://{addr}/api/pusher/webhook")),
@@ -80,7 +88,14 @@ impl TestApp {
             sub: user.into(),
             exp: now_secs() + 600,
             name: Some(display_name(user)),
-            role: Some(if user == "u_bob" { "teacher" } else { "student" }.into()),
+            role: Some(
+                if user == "u_bob" {
+                    "teacher"
+                } else {
+                    "student"
+                }
+                .into(),
+            ),
         })
     }
 
@@ -114,10 +129,16 @@ impl TestApp {
     pub async fn conversation(&self, a: &str, b: &str) -> i64 {
         self.login(a).await;
         self.login(b).await;
-        let (status, body) =
-            self.post("/api/conversations", Some(a), json!({"member_ids": [b]})).await;
-        assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status} {body}");
-        body["conversation"]["id"].as_i64().expect("conversation id")
+        let (status, body) = self
+            .post("/api/conversations", Some(a), json!({"member_ids": [b]}))
+            .await;
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{status} {body}"
+        );
+        body["conversation"]["id"]
+            .as_i64()
+            .expect("conversation id")
     }
 
     pub async fn send(&self, user: &str, conversation: i64, text: &str) -> Value {
@@ -135,19 +156,27 @@ impl TestApp {
     /// A Pusher-protocol client subscribed to `channel`, authorized by our auth route as `user`.
     pub async fn subscriber(&self, user: &str, channel: &str) -> WsClient {
         let mut ws = WsClient::connect(&self.sockudo.ws_url()).await;
-        let (status, auth) = self.channel_auth(user, ws.socket_id.as_str(), channel).await;
+        let (status, auth) = self
+            .channel_auth(user, ws.socket_id.as_str(), channel)
+            .await;
         assert_eq!(status, StatusCode::OK, "auth for {channel}: {auth}");
         let mut data = json!({"channel": channel, "auth": auth["auth"]});
         if let Some(cd) = auth.get("channel_data") {
             data["channel_data"] = cd.clone();
         }
-        ws.send(json!({"event": "pusher:subscribe", "data": data})).await;
+        ws.send(json!({"event": "pusher:subscribe", "data": data}))
+            .await;
         ws.expect("pusher_internal:subscription_succeeded").await;
         ws
     }
 
     /// pusher-js's request: form-encoded socket_id and channel_name.
-    pub async fn channel_auth(&self, user: &str, socket_id: &str, channel: &str) -> (StatusCode, Value) {
+    pub async fn channel_auth(
+        &self,
+        user: &str,
+        socket_id: &str,
+        channel: &str,
+    ) -> (StatusCode, Value) {
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("socket_id", socket_id)
             .append_pair("channel_name", channel)
@@ -176,8 +205,12 @@ pub async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
         .unwrap_or("")
         .to_owned();
     let text = resp.text().await.expect("body");
-    assert!(ct.starts_with("application/json"), "{status}: not JSON ({ct}): {text}");
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: bad JSON {e}: {text}"));
+    assert!(
+        ct.starts_with("application/json"),
+        "{status}: not JSON ({ct}): {text}"
+    );
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: bad JSON {e}: {text}"));
     (status, body)
 }
 
@@ -185,7 +218,12 @@ pub async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
 pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 /// Fails if an application event (not `pusher:*` bookkeeping) arrives within `wait`.

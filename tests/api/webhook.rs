@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 fn sign(secret: &str, body: &str) -> String {
@@ -17,7 +20,9 @@ fn sign(secret: &str, body: &str) -> String {
 }
 
 async fn deliver(t: &TestApp, body: &str, key: &str, signature: &str) -> (StatusCode, Value) {
-    let req = t.http.post(format!("{}/api/pusher/webhook", t.base))
+    let req = t
+        .http
+        .post(format!("{}/api/pusher/webhook", t.base))
         .header("content-type", "application/json")
         .header("x-pusher-key", key)
         .header("x-pusher-signature", signature)
@@ -33,7 +38,8 @@ async fn presence(t: &TestApp, user: &str) -> (bool, Option<String>) {
 }
 
 fn hook(time_ms: i64, name: &str, channel: &str, user: &str) -> String {
-    json!({"time_ms": time_ms, "events": [{"name": name, "channel": channel, "user_id": user}]}).to_string()
+    json!({"time_ms": time_ms, "events": [{"name": name, "channel": channel, "user_id": user}]})
+        .to_string()
 }
 
 #[tokio::test]
@@ -58,7 +64,13 @@ async fn signed_member_events_keep_online_and_last_seen_idempotently() {
     deliver(&t, &added, &key, &sign(&secret, &added)).await;
     assert_eq!(presence(&t, "u_bob").await, after_removal);
     let (_, list) = t.get("/api/conversations", Some("u_alice")).await;
-    let bob = list["conversations"][0]["members"].as_array().unwrap().iter().find(|m| m["id"] == "u_bob").unwrap().clone();
+    let bob = list["conversations"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "u_bob")
+        .unwrap()
+        .clone();
     assert_eq!(bob["online"], false);
     assert!(bob["last_seen_at"].as_str().unwrap().ends_with('Z'));
     // Events we do not act on still get a 2xx.
@@ -77,7 +89,11 @@ async fn bad_signatures_wrong_keys_and_stale_deliveries_get_401_and_change_nothi
     let stale = hook(now_ms() - 6 * 60 * 1000, "member_added", &channel, "u_bob");
     let cases = [
         (body.clone(), key.clone(), sign("wrong-secret", &body)),
-        (body.clone(), key.clone(), sign(&secret, &body).to_uppercase()),
+        (
+            body.clone(),
+            key.clone(),
+            sign(&secret, &body).to_uppercase(),
+        ),
         (body.clone(), key.clone(), "not hex at all".to_owned()),
         (body.clone(), key.clone(), String::new()),
         (body.clone(), "another-key".to_owned(), sign(&secret, &body)),
@@ -95,7 +111,9 @@ async fn bad_signatures_wrong_keys_and_stale_deliveries_get_401_and_change_nothi
 async fn sockudos_own_webhooks_flip_online_when_a_client_joins_and_leaves() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
-    let bob = t.subscriber("u_bob", &format!("presence-conversation-{c}")).await;
+    let bob = t
+        .subscriber("u_bob", &format!("presence-conversation-{c}"))
+        .await;
     wait_for(&t, "u_bob", true).await;
     drop(bob);
     // Pusher and Sockudo delay member_removed by a few seconds.
@@ -110,5 +128,8 @@ async fn wait_for(t: &TestApp, user: &str, online: bool) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{user} did not become online={online}; sockudo log:\n{}", t.sockudo.log_tail());
+    panic!(
+        "{user} did not become online={online}; sockudo log:\n{}",
+        t.sockudo.log_tail()
+    );
 }

@@ -60,9 +60,14 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
         .await
         .expect("delivered");
     // A failed item backs off: not offered again within the grace period.
-    let left = outbox::pending(&**client, Duration::from_secs(60), Duration::from_secs(60), 10)
-        .await
-        .expect("pending");
+    let left = outbox::pending(
+        &**client,
+        Duration::from_secs(60),
+        Duration::from_secs(60),
+        10,
+    )
+    .await
+    .expect("pending");
     assert!(left.is_empty(), "{left:?}");
     // Retrying failed items right away never touches one still in flight.
     let retry: Vec<i64> = outbox::pending(&**client, Duration::from_secs(3600), Duration::ZERO, 10)

@@ -21,8 +21,22 @@ interface MessageProps {
 
 export function MessageItem({ message, mine, me, seenBy, onReact }: MessageProps) {
   const reactions = message.reactions ?? [];
-  const shown = [...reactions.map((r) => r.emoji), ...QUICK_EMOJI.filter((e) => !reactions.some((r) => r.emoji === e))];
   const sender = message.sender.name ?? message.sender.id;
+  const button = (emoji: string, count: number, pressed: boolean) => (
+    <button
+      key={emoji}
+      type="button"
+      className="reaction"
+      aria-pressed={pressed}
+      aria-label={`${pressed ? "Remove" : "Add"} reaction ${emoji}${count ? `, ${count} so far` : ""}`}
+      data-testid="reaction"
+      data-emoji={emoji}
+      onClick={() => onReact(emoji)}
+    >
+      {emoji}
+      {count > 0 && <span className="count">{count}</span>}
+    </button>
+  );
   return (
     <li className={`message ${mine ? "mine" : "theirs"}`} data-testid="message" data-seq={message.seq} data-id={message.id}>
       <div className="meta">
@@ -32,27 +46,14 @@ export function MessageItem({ message, mine, me, seenBy, onReact }: MessageProps
       <p className="body" data-testid="message-body">
         {message.body}
       </p>
-      <div className="reactions" role="group" aria-label={`Reactions to message from ${mine ? "you" : sender}`}>
-        {shown.map((emoji) => {
-          const reaction = reactions.find((r) => r.emoji === emoji);
-          const pressed = reaction?.user_ids.includes(me) ?? false;
-          const count = reaction?.count ?? 0;
-          return (
-            <button
-              key={emoji}
-              type="button"
-              className={`reaction${count ? " has-count" : ""}`}
-              aria-pressed={pressed}
-              aria-label={`${pressed ? "Remove" : "Add"} reaction ${emoji}${count ? `, ${count} so far` : ""}`}
-              data-testid="reaction"
-              data-emoji={emoji}
-              onClick={() => onReact(emoji)}
-            >
-              {emoji}
-              {count > 0 && <span className="count">{count}</span>}
-            </button>
-          );
-        })}
+      {reactions.length > 0 && (
+        <div className="reactions" role="group" aria-label="Reactions">
+          {reactions.map((r) => button(r.emoji, r.count, r.user_ids.includes(me)))}
+        </div>
+      )}
+      {/* Shown on hover or keyboard focus, laid over the bubble so it takes no room. */}
+      <div className="quick-reactions" role="group" aria-label={`React to the message from ${mine ? "you" : sender}`}>
+        {QUICK_EMOJI.filter((e) => !reactions.some((r) => r.emoji === e)).map((e) => button(e, 0, false))}
       </div>
       {seenBy.length > 0 && (
         <p className="seen" data-testid="seen">
