@@ -269,6 +269,7 @@ fn schemas_have_exactly_the_fields_the_types_serialise() {
         role: Some("teacher".into()),
         online: false,
         last_seen_at: None,
+        last_read_seq: Seq::ZERO,
     };
     let shapes = [
         ("Message", json_keys(&message)),

@@ -43,7 +43,7 @@ pub(crate) fn message(row: &Row) -> Result<Message, DbError> {
     })
 }
 
-/// `u.id, u.name, u.role, u.online, u.last_seen_at` -> a member.
+/// `u.id, u.name, u.role, u.online, u.last_seen_at, cm.last_read_seq` -> a member.
 pub(crate) fn member(row: &Row) -> Result<Member, DbError> {
     Ok(Member {
         id: user_id(row.try_get("id")?)?,
@@ -53,6 +53,7 @@ pub(crate) fn member(row: &Row) -> Result<Member, DbError> {
         last_seen_at: row
             .try_get::<_, Option<OffsetDateTime>>("last_seen_at")?
             .map(Timestamp),
+        last_read_seq: Seq::from_db(row.try_get("last_read_seq")?),
     })
 }
 

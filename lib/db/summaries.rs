@@ -35,7 +35,8 @@ const CONVERSATIONS: &str = concat!(
 );
 
 /// Everyone in those conversations, in the order they joined.
-const MEMBERS: &str = "SELECT cm.conversation_id, u.id, u.name, u.role, u.online, u.last_seen_at
+const MEMBERS: &str = "SELECT cm.conversation_id, u.id, u.name, u.role, u.online, u.last_seen_at,
+            cm.last_read_seq
      FROM conversation_members mine
      JOIN conversation_members cm ON cm.conversation_id = mine.conversation_id
      JOIN users u ON u.id = cm.user_id

@@ -41,4 +41,6 @@ pub struct Member {
     pub role: Option<String>,
     pub online: bool,
     pub last_seen_at: Option<Timestamp>,
+    /// How far this member has read: lets a client show "Seen" after a reload.
+    pub last_read_seq: Seq,
 }

@@ -54,6 +54,11 @@ async fn reading_moves_forward_only_is_capped_and_broadcasts() {
         ),
         (Some(5), Some(0))
     );
+    // The sender sees how far the other member has read (for "Seen" after a reload).
+    let (_, list) = t.get("/api/conversations", Some("u_alice")).await;
+    let members = list["conversations"][0]["members"].as_array().unwrap();
+    let bob = members.iter().find(|m| m["id"] == "u_bob").unwrap();
+    assert_eq!(bob["last_read_seq"], 5);
 }
 
 #[tokio::test]

@@ -112,9 +112,10 @@ async fn a_summary_serialises_exactly_as_the_contract() {
             "id": c.get(),
             "title": null,
             "members": [
-                {"id": "u_ann", "name": "ann", "role": "student", "online": false, "last_seen_at": null},
+                {"id": "u_ann", "name": "ann", "role": "student", "online": false, "last_seen_at": null,
+                 "last_read_seq": 1},
                 {"id": "u_bob", "name": "bob", "role": "student", "online": true,
-                 "last_seen_at": "2026-11-26T09:30:00.123Z"},
+                 "last_seen_at": "2026-11-26T09:30:00.123Z", "last_read_seq": 0},
             ],
             "last_message": {
                 "id": m.id.get(), "conversation_id": c.get(), "seq": 1,

@@ -86,7 +86,9 @@ test("the other member's typing, presence, read receipt and reaction show live",
   await last.getByTestId("seen").waitFor({ timeout: 3000 });
 
   const onTeacherSide = teacher.page.locator("[data-testid=message]", { hasText: text });
-  await onTeacherSide.locator("[data-testid=reaction][data-emoji='👍']").click();
+  // The quick reactions show on hover (or keyboard focus), as for a person using the page.
+  await onTeacherSide.hover();
+  await onTeacherSide.locator("[data-testid=reaction][data-emoji='👍']").click({ timeout: 3000 });
   await last.locator("[data-testid=reaction][data-emoji='👍'] .count").filter({ hasText: "1" }).waitFor({ timeout: 2000 });
 });
 
