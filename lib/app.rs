@@ -3,7 +3,7 @@
 //! database opens the first connection.
 
 use crate::config::{Config, ConfigError, Env};
-use crate::db::Db;
+use crate::db::{Db, UserCache};
 use crate::pusher::Pusher;
 use std::sync::Arc;
 
@@ -11,6 +11,8 @@ pub struct App {
     pub config: Config,
     pub db: Db,
     pub pusher: Pusher,
+    /// Users whose row this process keeps current (see `db::UserCache`).
+    pub users: UserCache,
 }
 
 impl App {
@@ -18,7 +20,12 @@ impl App {
         let db = Db::new(&config.database_url, config.db_pool_size)
             .map_err(|problem| ConfigError::new("DATABASE_URL", problem.to_string()))?;
         let pusher = Pusher::new(config.pusher.clone());
-        Ok(Arc::new(Self { config, db, pusher }))
+        Ok(Arc::new(Self {
+            config,
+            db,
+            pusher,
+            users: UserCache::default(),
+        }))
     }
 
     pub fn from_env() -> Result<Arc<Self>, ConfigError> {

@@ -19,8 +19,10 @@ pub mod reads;
 mod rows;
 mod summaries;
 pub mod typing;
+mod user_cache;
 pub mod users;
 
 pub use error::DbError;
 pub use pool::{Client, Db, DbOptions};
 pub use tokio_postgres::{GenericClient, Transaction};
+pub use user_cache::UserCache;

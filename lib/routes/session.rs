@@ -10,12 +10,13 @@ use crate::http::Request;
 pub async fn session(app: &App, req: &Request) -> AppResult<(CurrentUser, db::Client)> {
     let user = auth::authenticate(&req.headers, &app.config.session)?;
     let client = app.db.client().await?;
-    db::users::upsert(
-        &**client,
-        &user.id,
-        user.name.as_deref(),
-        user.role.as_deref(),
-    )
-    .await?;
+    app.users
+        .upsert(
+            &**client,
+            &user.id,
+            user.name.as_deref(),
+            user.role.as_deref(),
+        )
+        .await?;
     Ok((user, client))
 }

@@ -1,0 +1,66 @@
+//! The realtime events and handing them to Pusher: channel names, event
+//! payloads, and delivery. The database is the source of truth; Pusher
+//! delivers at most once, so a message event that fails stays in the outbox
+//! for the cron to redeliver.
+
+mod ephemeral;
+mod message;
+
+pub use ephemeral::{messages_read, reaction_updated, typing};
+pub use message::{deliver_new_message, trigger_message};
+
+use crate::domain::{ConversationId, Message, UserId};
+use crate::error::{AppError, AppResult};
+use crate::pusher::{ChannelName, EventName, PusherError, SocketId};
+use serde::Serialize;
+
+/// Pusher refuses event data over 10 KB; the contract cuts at 10,000 bytes.
+pub const MAX_EVENT_DATA_BYTES: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// Pusher accepted the event.
+    Sent,
+    /// Pusher failed; the outbox holds the event and the cron redelivers it.
+    Queued,
+}
+
+pub fn parse_socket_id(raw: Option<&str>) -> AppResult<Option<SocketId>> {
+    raw.map(|s| {
+        SocketId::parse(s).map_err(|_| {
+            AppError::Validation("socket_id: must be a pusher-js socket id like 123.456".into())
+        })
+    })
+    .transpose()
+}
+
+fn channel(name: String) -> Result<ChannelName, PusherError> {
+    ChannelName::parse(&name)
+}
+
+pub fn conversation_channel(id: ConversationId) -> Result<ChannelName, PusherError> {
+    channel(format!("private-conversation-{id}"))
+}
+
+pub fn user_channel(id: &UserId) -> Result<ChannelName, PusherError> {
+    channel(format!("private-user-{id}"))
+}
+
+pub(crate) fn event(name: &str) -> Result<EventName, PusherError> {
+    EventName::parse(name)
+}
+
+/// The `new-message` data: the Message, or its truncated form when too big.
+pub fn new_message_data(message: &Message) -> Result<String, serde_json::Error> {
+    let full = serde_json::to_string(message)?;
+    if full.len() <= MAX_EVENT_DATA_BYTES {
+        return Ok(full);
+    }
+    serde_json::to_string(&serde_json::json!({
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "truncated": true,
+    }))
+}
