@@ -113,11 +113,12 @@ pub async fn purge_delivered(c: &impl GenericClient, older_than: Duration) -> Re
 }
 
 /// Whether the message's event was delivered (for a replayed send's `delivery` field).
+/// No undelivered row means delivered: delivered rows are purged after a while.
 pub async fn is_delivered(c: &impl GenericClient, message: MessageId) -> Result<bool, DbError> {
     let row = c
         .query_typed_one(
-            "SELECT EXISTS (SELECT 1 FROM outbox
-                            WHERE message_id = $1 AND delivered_at IS NOT NULL)",
+            "SELECT NOT EXISTS (SELECT 1 FROM outbox
+                                WHERE message_id = $1 AND delivered_at IS NULL)",
             &[(&message.get(), Type::INT8)],
         )
         .await?;

@@ -20,6 +20,7 @@ const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
 /// A failed event is retried on the next run: the cron's schedule is the backoff.
 const RETRY_AFTER: Duration = Duration::ZERO;
 const BATCH: i64 = 200;
+const KEEP_DELIVERED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Serialize)]
 struct RedeliverResponse {
@@ -83,7 +84,9 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             }
         }
     }
-    tracing::info!(delivered, failed, "redelivery run");
+    // Delivered rows only matter while a retry could still race them.
+    let purged = db::outbox::purge_delivered(&**client, KEEP_DELIVERED).await?;
+    tracing::info!(delivered, failed, purged, "redelivery run");
     Ok(json(
         StatusCode::OK,
         &RedeliverResponse { delivered, failed },

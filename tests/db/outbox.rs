@@ -117,4 +117,10 @@ async fn undelivered_events_wait_for_redelivery_in_conversation_order() {
             .expect("purge"),
         4
     );
+    // Purged rows still count as delivered (a late replay must not say "queued").
+    assert!(
+        outbox::is_delivered(&**client, failed.message.id)
+            .await
+            .expect("state after purge")
+    );
 }
