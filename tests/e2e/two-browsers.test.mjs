@@ -72,11 +72,11 @@ test("after a reload both browsers show the same history in the same order", asy
 });
 
 test("the other member's typing, presence, read receipt and reaction show live", async () => {
-  await student.page.getByText("Online: Taylor Teacher").waitFor({ timeout: 5000 });
-  await teacher.page.getByText("Online: Sam Student").waitFor({ timeout: 5000 });
+  await showsText(student.page, "presence", "Online: Taylor Teacher");
+  await showsText(teacher.page, "presence", "Online: Sam Student");
 
   await student.page.getByTestId("composer").pressSequentially("typing…");
-  await teacher.page.getByText("Sam Student is typing…").waitFor({ timeout: 2000 });
+  await showsText(teacher.page, "typing", "Sam Student is typing…", 2000);
   await student.page.getByTestId("composer").fill("");
 
   const text = `Seen check ${run}`;
@@ -90,7 +90,37 @@ test("the other member's typing, presence, read receipt and reaction show live",
   await onTeacherSide.hover();
   await onTeacherSide.locator("[data-testid=reaction][data-emoji='👍']").click({ timeout: 3000 });
   await last.locator("[data-testid=reaction][data-emoji='👍'] .count").filter({ hasText: "1" }).waitFor({ timeout: 2000 });
+
+  // Read positions also come with the conversation list's members, so Seen survives a reload.
+  await student.page.reload();
+  await waitForHistory(student.page, conversationId);
+  await last.getByTestId("seen").waitFor({ timeout: 3000 });
 });
+
+test("the unread badge rises live for a closed conversation and clears when it is opened", async () => {
+  const link = student.page.locator(`[data-testid=conversation-link][data-conversation-id="${conversationId}"]`);
+  await student.page.evaluate(() => (location.hash = "#/"));
+  await student.page.getByTestId("conversation").waitFor({ state: "detached" });
+  assert.equal(await link.getByTestId("unread-badge").count(), 0, "a badge before anything unread arrived");
+
+  await sendFromComposer(teacher.page, `Unread one ${run}`);
+  await sendFromComposer(teacher.page, `Unread two ${run}`);
+  await showsText(link, "unread-badge", "2", 2000);
+
+  await link.click();
+  await waitForHistory(student.page, conversationId);
+  await link.getByTestId("unread-badge").waitFor({ state: "detached", timeout: 2000 });
+});
+
+/** Waits for an element's text; on timeout the error says what it showed instead. */
+async function showsText(page, testId, text, timeout = 5000) {
+  const element = page.getByTestId(testId);
+  try {
+    await element.filter({ hasText: text }).waitFor({ timeout });
+  } catch {
+    assert.fail(`${testId} shows ${JSON.stringify(await element.textContent())}, not ${JSON.stringify(text)}, after ${timeout} ms`);
+  }
+}
 
 test("an outsider sees nothing of the conversation and cannot subscribe to its channel", async () => {
   const outsider = await openAs(browser, "outsider");
@@ -123,6 +153,8 @@ test("an outsider sees nothing of the conversation and cannot subscribe to its c
 
 test("saves a screenshot of both windows", async () => {
   await mkdir(ARTIFACTS, { recursive: true });
+  // No hover toolbar in the picture.
+  await Promise.all([student.page.mouse.move(0, 0), teacher.page.mouse.move(0, 0)]);
   const [left, right] = await Promise.all([student.page.screenshot(), teacher.page.screenshot()]);
   await writeFile(join(ARTIFACTS, "student.png"), left);
   await writeFile(join(ARTIFACTS, "teacher.png"), right);

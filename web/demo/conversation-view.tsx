@@ -2,7 +2,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ApiClient } from "../src/api";
 import type { PusherLike } from "../src/realtime-port";
-import type { Conversation, ReadResult } from "../src/types";
+import type { Conversation } from "../src/types";
 import { useRealtimeMessages } from "../src/use-realtime-messages";
 import { MessageItem, PendingItem } from "./message-item";
 
@@ -14,11 +14,20 @@ interface Props {
   me: { id: string; name: string };
   pusher: PusherLike;
   api: ApiClient;
-  onRead: (result: ReadResult) => void;
+  /** The list's badge follows what this view knows: the last seq and my read position. */
+  onProgress: (lastSeq: number, lastReadSeq: number) => void;
 }
 
-export function ConversationView({ conversation, title, me, pusher, api, onRead }: Props) {
-  const live = useRealtimeMessages({ conversationId: conversation.id, me, pusher, api });
+function readPositions(conversation: Conversation, me: string): Record<string, number> {
+  const positions: Record<string, number> = { [me]: conversation.last_read_seq };
+  for (const member of conversation.members) {
+    if (member.id !== me && typeof member.last_read_seq === "number") positions[member.id] = member.last_read_seq;
+  }
+  return positions;
+}
+
+export function ConversationView({ conversation, title, me, pusher, api, onProgress }: Props) {
+  const live = useRealtimeMessages({ conversationId: conversation.id, me, pusher, api, readPositions: readPositions(conversation, me.id) });
   const { state, seen, online } = live;
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | null>(null);
@@ -33,7 +42,7 @@ export function ConversationView({ conversation, title, me, pusher, api, onRead 
   useLayoutEffect(() => {
     const list = listRef.current;
     if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
-  }, [state.messages.length, state.pending.length]);
+  }, [state.messages, state.pending, seen]);
 
   // Announce messages from others that arrive live (not the history already on screen).
   useEffect(() => {
@@ -48,7 +57,7 @@ export function ConversationView({ conversation, title, me, pusher, api, onRead 
   // What is on screen while the tab is visible counts as read.
   useEffect(() => {
     const markIfVisible = () => {
-      if (document.visibilityState === "visible") void live.markRead().then((r) => r && onRead(r));
+      if (document.visibilityState === "visible") void live.markRead();
     };
     markIfVisible();
     document.addEventListener("visibilitychange", markIfVisible);
@@ -56,9 +65,17 @@ export function ConversationView({ conversation, title, me, pusher, api, onRead 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lastSeq, state.loaded]);
 
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const myReadSeq = state.readSeqs[me.id] ?? 0;
+  useEffect(() => {
+    onProgress(lastSeq, myReadSeq);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lastSeq, myReadSeq]);
+
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    const body = draft;
+    // The element's value, not the last rendered state: a fast Enter can beat the re-render.
+    const body = inputRef.current?.value ?? draft;
     if (body.trim() === "") return;
     if ([...body].length > MAX_BODY) {
       setDraftError(`Messages can be at most ${MAX_BODY} characters.`);
@@ -150,6 +167,7 @@ export function ConversationView({ conversation, title, me, pusher, api, onRead 
         <label htmlFor="composer-input">Message</label>
         <textarea
           id="composer-input"
+          ref={inputRef}
           data-testid="composer"
           rows={2}
           value={draft}

@@ -190,7 +190,7 @@ function Shell({ user, onLogout }: { user: DevUser; onLogout: () => void }) {
               me={{ id: user.id, name: user.name }}
               pusher={pusher}
               api={api}
-              onRead={(result) => dispatch({ type: "read", result })}
+              onProgress={(lastSeq, lastReadSeq) => dispatch({ type: "progress", conversationId: open.id, lastSeq, lastReadSeq })}
             />
           ) : (
             <p className="empty">{selected && list.items.length > 0 && !open ? "Conversation not found." : "Choose a conversation."}</p>

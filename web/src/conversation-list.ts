@@ -19,7 +19,12 @@ export interface ConversationListState {
 export type ListAction =
   | { type: "loaded"; conversations: Conversation[] }
   | { type: "updated"; event: ConversationUpdatedEvent }
-  | { type: "read"; result: ReadResult };
+  | { type: "read"; result: ReadResult }
+  /**
+   * The open conversation's own view of its last seq and my read position. It covers my sends:
+   * their `conversation-updated` skips this tab's socket (the send's socket_id excludes it).
+   */
+  | { type: "progress"; conversationId: number; lastSeq: number; lastReadSeq: number };
 
 export function initialListState(me: string): ConversationListState {
   return { me, items: [], stale: false };
@@ -59,6 +64,15 @@ export function reduceList(state: ConversationListState, action: ListAction): Co
             : { ...i, lastReadSeq: result.last_read_seq, unread: result.unread_count },
         ),
       };
+    }
+    case "progress": {
+      const item = state.items.find((i) => i.conversation.id === action.conversationId);
+      if (!item) return state;
+      const lastSeq = Math.max(item.lastSeq, action.lastSeq);
+      const lastReadSeq = Math.max(item.lastReadSeq, action.lastReadSeq);
+      if (lastSeq === item.lastSeq && lastReadSeq === item.lastReadSeq) return state;
+      const updated = { ...item, lastSeq, lastReadSeq, unread: Math.max(0, lastSeq - lastReadSeq) };
+      return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
     }
   }
 }

@@ -26,6 +26,8 @@ export interface SyncOptions {
   typingThrottleMs?: number;
   typingTtlMs?: number;
   presence?: boolean;
+  /** Known read positions by user id (e.g. the list's members), so "Seen" shows before any event. */
+  readPositions?: Record<string, number>;
   now?: () => number;
   newClientMessageId?: () => string;
 }
@@ -48,6 +50,9 @@ export class ConversationSync {
 
   constructor(private readonly options: SyncOptions) {
     this.state = initialState(options.conversationId, options.me.id);
+    for (const [userId, lastReadSeq] of Object.entries(options.readPositions ?? {})) {
+      this.state = reduce(this.state, { type: "read", userId, lastReadSeq });
+    }
   }
 
   getState = (): ConversationState => this.state;

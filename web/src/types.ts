@@ -39,6 +39,8 @@ export interface Member {
   role: string | null;
   online?: boolean;
   last_seen_at?: string | null;
+  /** The member's read position (an extension in openapi.yaml; absent from older servers). */
+  last_read_seq?: number;
 }
 
 export interface Conversation {

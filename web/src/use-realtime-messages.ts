@@ -1,3 +1,4 @@
+"use client";
 // React adapter over ConversationSync: the hook owns the sync's lifetime, the core owns the logic.
 import { useEffect, useMemo, useSyncExternalStore } from "react";
 import { type ApiClient, createApi } from "./api";
@@ -14,6 +15,8 @@ export interface UseRealtimeMessagesOptions {
   /** Defaults to same-origin calls with the session cookie. */
   api?: ApiClient;
   pageSize?: number;
+  /** Read positions already known, e.g. from the conversation list's members; read once. */
+  readPositions?: Record<string, number>;
 }
 
 export interface RealtimeMessages {
@@ -30,18 +33,31 @@ export interface RealtimeMessages {
 
 let defaultApi: ApiClient | null = null;
 
+/**
+ * The page's singleton, fetched on first use rather than at render: server rendering runs the
+ * hook's render too, and must not open a socket.
+ */
+const pagePusher: PusherLike = {
+  subscribe: (name) => getPusherClient().subscribe(name),
+  unsubscribe: (name) => getPusherClient().unsubscribe(name),
+  get connection() {
+    return getPusherClient().connection;
+  },
+};
+
 export function useRealtimeMessages(options: UseRealtimeMessagesOptions): RealtimeMessages {
-  const { conversationId, me, pusher, api, pageSize } = options;
+  const { conversationId, me, pusher, api, pageSize, readPositions } = options;
   const sync = useMemo(
     () =>
       new ConversationSync({
         conversationId,
         me,
-        pusher: pusher ?? getPusherClient(),
+        pusher: pusher ?? pagePusher,
         api: api ?? (defaultApi ??= createApi()),
         pageSize,
+        readPositions,
       }),
-    // `me` is compared by value: a new object with the same user must not resubscribe.
+    // `me` is compared by value, and readPositions only seeds a new sync: neither resubscribes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [conversationId, me.id, me.name, pusher, api, pageSize],
   );

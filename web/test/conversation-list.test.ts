@@ -42,6 +42,13 @@ describe("conversation list", () => {
     expect(state.items[1]).toMatchObject({ lastReadSeq: 3, unread: 0 });
   });
 
+  it("counts my own sends as read from the open conversation, which their event skips", () => {
+    const sent = reduceList(loaded(), { type: "progress", conversationId: 2, lastSeq: 4, lastReadSeq: 4 });
+    expect(sent.items[1]).toMatchObject({ lastSeq: 4, lastReadSeq: 4, unread: 0 });
+    const next = reduceList(sent, { type: "updated", event: { conversation_id: 2, message_id: 9, seq: 5, sender_id: OTHER.id } });
+    expect(next.items[0]).toMatchObject({ lastSeq: 5, unread: 1 });
+  });
+
   it("flags the list stale for an unknown conversation", () => {
     expect(reduceList(loaded(), { type: "updated", event: { conversation_id: 42, message_id: 1, seq: 1, sender_id: OTHER.id } }).stale).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isValidClientMessageId } from "../src/client-id";
 import { ConversationSync } from "../src/conversation-sync";
+import { seenMarkers } from "../src/message-store";
 import { conversationChannel, presenceChannel } from "../src/types";
 import { CONVERSATION, InMemoryConversation, LocalPusher, ME, OTHER, flush } from "./support";
 
@@ -144,6 +145,24 @@ describe("realtime features", () => {
     expect(await sync.markRead()).toBeNull();
     expect(await first).toMatchObject({ last_read_seq: 4 });
     expect(server.calls.filter((c) => c.route === "read").map((c) => (c.args as { seq: number }).seq)).toEqual([3, 4]);
+  });
+
+  it("shows Seen from read positions known before any event", async () => {
+    const server = new InMemoryConversation(0);
+    server.add(ME);
+    server.add(ME);
+    const sync = new ConversationSync({
+      api: server,
+      pusher: new LocalPusher(),
+      conversationId: CONVERSATION,
+      me: ME,
+      readPositions: { [OTHER.id]: 1, [ME.id]: 2 },
+    });
+    running.push(sync);
+    sync.start();
+    await sync.settled();
+    expect([...seenMarkers(sync.getState())]).toEqual([[1, [OTHER.id]]]);
+    expect(await sync.markRead()).toBeNull();
   });
 
   it("throttles client-typing and falls back to the typing route when client events fail", async () => {
