@@ -25,8 +25,13 @@ pub struct NewMessage<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
-    /// Stored now, with its outbox row (mark it delivered once Pusher accepted the event).
-    New { message: Message, outbox_id: i64 },
+    /// Stored now, with its outbox row (mark it delivered once Pusher accepted the event)
+    /// and the conversation's members (whose user channels hear of it).
+    New {
+        message: Message,
+        outbox_id: i64,
+        members: Vec<UserId>,
+    },
     /// This sender already used this `client_message_id` here: the original, nothing written.
     Replay { message: Message },
     /// No such conversation, or the sender is not a member.
@@ -87,7 +92,9 @@ pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbE
                  WHERE conversation_id = $1 AND user_id = $2
              )
              SELECT inserted.id, inserted.seq, inserted.created_at, queued.id AS outbox_id,
-                    u.name, u.role
+                    u.name, u.role,
+                    ARRAY(SELECT user_id FROM conversation_members
+                          WHERE conversation_id = $1 ORDER BY joined_at, user_id) AS member_ids
              FROM inserted, queued, users u
              WHERE u.id = $2",
             &[
@@ -114,8 +121,17 @@ pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbE
         reactions: Vec::new(),
     };
     let outbox_id = row.try_get("outbox_id")?;
+    let members = row
+        .try_get::<_, Vec<String>>("member_ids")?
+        .into_iter()
+        .map(rows::user_id)
+        .collect::<Result<Vec<_>, _>>()?;
     tx.commit().await?;
-    Ok(Inserted::New { message, outbox_id })
+    Ok(Inserted::New {
+        message,
+        outbox_id,
+        members,
+    })
 }
 
 async fn by_client_id(

@@ -64,11 +64,16 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
                 },
             ))
         }
-        Inserted::New { message, outbox_id } => {
+        Inserted::New {
+            message,
+            outbox_id,
+            members,
+        } => {
             let delivery = realtime::deliver_new_message(
                 app,
                 &client,
                 &message,
+                &members,
                 input.socket_id.as_ref(),
                 outbox_id,
             )

@@ -135,3 +135,36 @@ async fn with_pusher_down_a_send_is_queued_and_the_cron_delivers_it_later() {
     assert_eq!(again["message"], queued["message"]);
     expect_silence(&mut bob, Duration::from_millis(300)).await;
 }
+
+#[tokio::test]
+async fn a_large_group_gets_both_events_through_separate_triggers() {
+    let t = TestApp::start().await;
+    let others: Vec<String> = (0..12).map(|i| format!("u_member{i}")).collect();
+    t.login("u_alice").await;
+    for u in &others {
+        t.login(u).await;
+    }
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": others}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let c = g["conversation"]["id"].as_i64().unwrap();
+    let mut last = t.subscriber("u_member11", "private-user-u_member11").await;
+    let mut room = t
+        .subscriber("u_member0", &format!("private-conversation-{c}"))
+        .await;
+    let sent = t.send("u_alice", c, "hello everyone").await;
+    assert_eq!(
+        room.expect("new-message").await.data_json(),
+        sent["message"]
+    );
+    assert_eq!(
+        last.expect("conversation-updated").await.data_json()["message_id"],
+        sent["message"]["id"]
+    );
+    assert_eq!(sent["delivery"], "sent");
+}
