@@ -1,9 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_AUTH_ENDPOINT, pusherOptionsFromEnv, toPusherOptions } from "../src/pusher-client";
 
 const saved = { ...process.env };
-afterEach(() => {
+const clearPusherVars = () => {
   for (const key of Object.keys(process.env)) if (key.startsWith("NEXT_PUBLIC_PUSHER")) delete process.env[key];
+};
+// Each test starts without the variables, whatever the shell exports (scripts/test exports them).
+beforeEach(clearPusherVars);
+afterEach(() => {
+  clearPusherVars();
   Object.assign(process.env, saved);
 });
 
