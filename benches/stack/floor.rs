@@ -1,0 +1,171 @@
+//! The floor: what a send cannot beat on this machine, measured in the same
+//! run at the same concurrency, without our code in between. The statements
+//! are those `messaging::db::messages::insert` issues for one new message
+//! (kept in step by hand), over the same pool crate and connection budget.
+
+use crate::http::{Conn, Req};
+use crate::load::Op;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use http::Method;
+use messaging::pusher::{ChannelName, EventName, Pusher};
+use tokio_postgres::NoTls;
+use tokio_postgres::types::Type;
+
+const LOCK_SQL: &str = "SELECT c.last_seq FROM conversations c
+     WHERE c.id = $1 AND EXISTS (
+         SELECT 1 FROM conversation_members m
+         WHERE m.conversation_id = c.id AND m.user_id = $2)
+     FOR NO KEY UPDATE OF c";
+
+const INSERT_SQL: &str = "WITH bumped AS (
+         UPDATE conversations
+         SET last_seq = last_seq + 1, last_message_at = clock_timestamp()
+         WHERE id = $1
+         RETURNING last_seq, last_message_at
+     ), inserted AS (
+         INSERT INTO messages (conversation_id, seq, sender_id, body, client_message_id, created_at)
+         SELECT $1, last_seq, $2, $3, $4, last_message_at FROM bumped
+         RETURNING id, seq, created_at
+     ), queued AS (
+         INSERT INTO outbox (message_id, socket_id)
+         SELECT id, $5 FROM inserted
+         RETURNING id
+     ), read AS (
+         UPDATE conversation_members SET last_read_seq = inserted.seq
+         FROM inserted
+         WHERE conversation_id = $1 AND user_id = $2
+     )
+     SELECT inserted.id, inserted.seq, inserted.created_at, queued.id AS outbox_id,
+            u.name, u.role,
+            ARRAY(SELECT user_id FROM conversation_members
+                  WHERE conversation_id = $1 ORDER BY joined_at, user_id) AS member_ids
+     FROM inserted, queued, users u
+     WHERE u.id = $2";
+
+/// A `new-message` payload of the size the send route triggers.
+pub const EVENT_DATA: &str = r#"{"id":1,"conversation_id":1,"seq":1,"sender":{"id":"u_w0_s","name":"Bench w0_s","role":"student"},"body":"floor message","client_message_id":null,"created_at":"2026-01-01T00:00:00.000Z","reactions":[]}"#;
+
+/// A pool like the functions' (deadpool, fast recycling) of `size` connections.
+pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
+    let config: tokio_postgres::Config = url.parse()?;
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Ok(Pool::builder(manager).max_size(size.max(1)).build()?)
+}
+
+/// `SELECT 1` on an open pooled connection: one database round trip.
+pub struct SqlRtt(pub Pool);
+
+impl Op for SqlRtt {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        let client = self.0.get().await?;
+        client.query_typed_one("SELECT 1", &[]).await?;
+        Ok(())
+    }
+}
+
+/// An HTTP round trip to a function that does no I/O: a method it refuses (405).
+pub struct HttpRtt {
+    pub conn: Conn,
+    pub req: Req,
+}
+
+impl HttpRtt {
+    pub async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Self> {
+        Ok(Self {
+            conn: Conn::open(addr).await?,
+            req: Req::new(Method::PUT, "/"),
+        })
+    }
+}
+
+impl Op for HttpRtt {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        self.conn.send(&self.req).await?.expect(405, "PUT")?;
+        Ok(())
+    }
+}
+
+/// The send path's INSERT transaction for one message, issued directly.
+pub struct InsertTx {
+    pub pool: Pool,
+    pub conversation: i64,
+    pub sender: String,
+}
+
+impl Op for InsertTx {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let body = "floor message";
+        let key: Option<&str> = None;
+        let socket: Option<&str> = None;
+        tx.query_typed_opt(
+            LOCK_SQL,
+            &[(&self.conversation, Type::INT8), (&self.sender, Type::TEXT)],
+        )
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the floor's sender is not a member"))?;
+        tx.query_typed_one(
+            INSERT_SQL,
+            &[
+                (&self.conversation, Type::INT8),
+                (&self.sender, Type::TEXT),
+                (&body, Type::TEXT),
+                (&key, Type::TEXT),
+                (&socket, Type::TEXT),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// One signed trigger straight to Sockudo, through our Pusher client.
+pub struct Trigger {
+    pub pusher: Pusher,
+    pub channel: [ChannelName; 1],
+    pub event: EventName,
+}
+
+impl Trigger {
+    pub fn new(pusher: Pusher, conversation: i64) -> anyhow::Result<Self> {
+        Ok(Self {
+            pusher,
+            channel: [ChannelName::parse(&format!(
+                "private-conversation-{conversation}"
+            ))?],
+            event: EventName::parse("new-message")?,
+        })
+    }
+}
+
+impl Op for Trigger {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        self.pusher
+            .trigger(&self.channel, &self.event, EVENT_DATA, None)
+            .await?;
+        Ok(())
+    }
+}
+
+/// What one send must do at least: an HTTP round trip, the transaction, one trigger.
+pub struct SendFloor {
+    pub http: HttpRtt,
+    pub tx: InsertTx,
+    pub trigger: Trigger,
+}
+
+impl Op for SendFloor {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        self.http.call().await?;
+        self.tx.call().await?;
+        self.trigger.call().await
+    }
+}
