@@ -101,13 +101,23 @@ pub async fn mark_failed(c: &impl GenericClient, id: i64, error: &str) -> Result
     Ok(())
 }
 
-/// Deletes delivered items older than `older_than`; returns how many.
+/// Rows one purge looks at: the oldest by id, so each run is an index range
+/// read, never a scan of the whole outbox (and no index on `delivered_at`,
+/// which would make every `mark_delivered` a non-HOT update).
+const PURGE_BATCH: i64 = 5_000;
+
+/// Deletes delivered items older than `older_than` among the oldest rows; returns how many.
 pub async fn purge_delivered(c: &impl GenericClient, older_than: Duration) -> Result<u64, DbError> {
     Ok(c.execute_typed(
-        "DELETE FROM outbox
-             WHERE delivered_at IS NOT NULL
-               AND delivered_at < now() - make_interval(secs => $1 / 1e6)",
-        &[(&micros(older_than), Type::INT8)],
+        "DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox ORDER BY id LIMIT $2
+         )
+         AND delivered_at IS NOT NULL
+         AND delivered_at < now() - make_interval(secs => $1 / 1e6)",
+        &[
+            (&micros(older_than), Type::INT8),
+            (&PURGE_BATCH, Type::INT8),
+        ],
     )
     .await?)
 }

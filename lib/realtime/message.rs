@@ -85,23 +85,26 @@ pub async fn trigger_message(
         .await
 }
 
-/// Triggers a freshly stored message and records the outcome in its outbox row.
+/// Triggers a freshly stored message and records the outcome in its outbox
+/// row. No database connection is held while Pusher answers: with a small
+/// pool, a slow Pusher would otherwise queue every other request behind it.
 pub async fn deliver_new_message(
     app: &App,
-    client: &db::Client,
     message: &Message,
     members: &[UserId],
     socket_id: Option<&SocketId>,
     outbox_id: i64,
 ) -> AppResult<Delivery> {
-    match trigger_message(app, members, message, socket_id).await {
+    let outcome = trigger_message(app, members, message, socket_id).await;
+    let client = app.db.client().await?;
+    match outcome {
         Ok(()) => {
-            db::outbox::mark_delivered(&***client, &[outbox_id]).await?;
+            db::outbox::mark_delivered(&**client, &[outbox_id]).await?;
             Ok(Delivery::Sent)
         }
         Err(e) => {
             tracing::warn!(message_id = %message.id, error = %e, "pusher trigger failed; event queued for redelivery");
-            db::outbox::mark_failed(&***client, outbox_id, &e.to_string()).await?;
+            db::outbox::mark_failed(&**client, outbox_id, &e.to_string()).await?;
             Ok(Delivery::Queued)
         }
     }

@@ -69,9 +69,10 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             outbox_id,
             members,
         } => {
+            // Back to the pool while Pusher answers; see deliver_new_message.
+            drop(client);
             let delivery = realtime::deliver_new_message(
                 app,
-                &client,
                 &message,
                 &members,
                 input.socket_id.as_ref(),
