@@ -1,46 +1,16 @@
 //! The floor: what a send cannot beat on this machine, measured in the same
 //! run at the same concurrency, without our code in between. The statements
 //! are those `messaging::db::messages::insert` issues for one new message
-//! (kept in step by hand), over the same pool crate and connection budget.
+//! (the same constants), over the same pool crate and connection budget.
 
 use crate::http::{Conn, Req};
 use crate::load::Op;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use http::Method;
+use messaging::db::messages::{INSERT_SQL, LOCK_SQL};
 use messaging::pusher::{ChannelName, EventName, Pusher};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::Type;
-
-const LOCK_SQL: &str = "SELECT c.last_seq FROM conversations c
-     WHERE c.id = $1 AND EXISTS (
-         SELECT 1 FROM conversation_members m
-         WHERE m.conversation_id = c.id AND m.user_id = $2)
-     FOR NO KEY UPDATE OF c";
-
-const INSERT_SQL: &str = "WITH bumped AS (
-         UPDATE conversations
-         SET last_seq = last_seq + 1, last_message_at = clock_timestamp()
-         WHERE id = $1
-         RETURNING last_seq, last_message_at
-     ), inserted AS (
-         INSERT INTO messages (conversation_id, seq, sender_id, body, client_message_id, created_at)
-         SELECT $1, last_seq, $2, $3, $4, last_message_at FROM bumped
-         RETURNING id, seq, created_at
-     ), queued AS (
-         INSERT INTO outbox (message_id, socket_id)
-         SELECT id, $5 FROM inserted
-         RETURNING id
-     ), read AS (
-         UPDATE conversation_members SET last_read_seq = inserted.seq
-         FROM inserted
-         WHERE conversation_id = $1 AND user_id = $2
-     )
-     SELECT inserted.id, inserted.seq, inserted.created_at, queued.id AS outbox_id,
-            u.name, u.role,
-            ARRAY(SELECT user_id FROM conversation_members
-                  WHERE conversation_id = $1 ORDER BY joined_at, user_id) AS member_ids
-     FROM inserted, queued, users u
-     WHERE u.id = $2";
 
 /// A `new-message` payload of the size the send route triggers.
 pub const EVENT_DATA: &str = r#"{"id":1,"conversation_id":1,"seq":1,"sender":{"id":"u_w0_s","name":"Bench w0_s","role":"student"},"body":"floor message","client_message_id":null,"created_at":"2026-01-01T00:00:00.000Z","reactions":[]}"#;

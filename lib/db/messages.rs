@@ -38,42 +38,17 @@ pub enum Inserted {
     NotMember,
 }
 
-/// Stores a message in one transaction.
-///
-/// The seq comes from the conversation row, bumped while holding that row's
-/// lock until commit: the next sender waits, so seqs are gapless and commit in
-/// seq order (a reader that sees seq N+1 also sees N). The same lock
-/// serialises concurrent sends with one `client_message_id`, and the replay
-/// check runs after it is taken, so all of them get the first one's row.
-pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbError> {
-    let tx = pg(c).transaction().await?;
-    let conversation = new.conversation_id.get();
-    let sender = new.sender.as_str();
-    let locked = tx
-        .query_typed_opt(
-            "SELECT c.last_seq FROM conversations c
+/// Takes the conversation row's lock for a member (no row: not a member).
+/// Public so the benchmark's floor issues exactly these statements.
+pub const LOCK_SQL: &str = "SELECT c.last_seq FROM conversations c
              WHERE c.id = $1 AND EXISTS (
                  SELECT 1 FROM conversation_members m
                  WHERE m.conversation_id = c.id AND m.user_id = $2)
-             FOR NO KEY UPDATE OF c",
-            &[(&conversation, Type::INT8), (&sender, Type::TEXT)],
-        )
-        .await?;
-    if locked.is_none() {
-        // Explicitly, so no lock outlives the call even for a moment.
-        tx.rollback().await?;
-        return Ok(Inserted::NotMember);
-    }
-    if let Some(key) = new.client_message_id {
-        if let Some(message) = by_client_id(&tx, new.conversation_id, new.sender, key).await? {
-            tx.rollback().await?;
-            return Ok(Inserted::Replay { message });
-        }
-    }
-    let key = new.client_message_id.map(ClientMessageId::as_str);
-    let row = tx
-        .query_typed_one(
-            "WITH bumped AS (
+             FOR NO KEY UPDATE OF c";
+
+/// Bumps the seq, stores the message and its outbox row, moves the sender's
+/// read position, and returns what the send needs, member ids included.
+pub const INSERT_SQL: &str = "WITH bumped AS (
                  UPDATE conversations
                  SET last_seq = last_seq + 1, last_message_at = clock_timestamp()
                  WHERE id = $1
@@ -96,7 +71,40 @@ pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbE
                     ARRAY(SELECT user_id FROM conversation_members
                           WHERE conversation_id = $1 ORDER BY joined_at, user_id) AS member_ids
              FROM inserted, queued, users u
-             WHERE u.id = $2",
+             WHERE u.id = $2";
+
+/// Stores a message in one transaction.
+///
+/// The seq comes from the conversation row, bumped while holding that row's
+/// lock until commit: the next sender waits, so seqs are gapless and commit in
+/// seq order (a reader that sees seq N+1 also sees N). The same lock
+/// serialises concurrent sends with one `client_message_id`, and the replay
+/// check runs after it is taken, so all of them get the first one's row.
+pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbError> {
+    let tx = pg(c).transaction().await?;
+    let conversation = new.conversation_id.get();
+    let sender = new.sender.as_str();
+    let locked = tx
+        .query_typed_opt(
+            LOCK_SQL,
+            &[(&conversation, Type::INT8), (&sender, Type::TEXT)],
+        )
+        .await?;
+    if locked.is_none() {
+        // Explicitly, so no lock outlives the call even for a moment.
+        tx.rollback().await?;
+        return Ok(Inserted::NotMember);
+    }
+    if let Some(key) = new.client_message_id {
+        if let Some(message) = by_client_id(&tx, new.conversation_id, new.sender, key).await? {
+            tx.rollback().await?;
+            return Ok(Inserted::Replay { message });
+        }
+    }
+    let key = new.client_message_id.map(ClientMessageId::as_str);
+    let row = tx
+        .query_typed_one(
+            INSERT_SQL,
             &[
                 (&conversation, Type::INT8),
                 (&sender, Type::TEXT),
