@@ -76,17 +76,20 @@ pub async fn login(app: &App, req: Request) -> AppResult<Response> {
     ))
 }
 
-/// `GET /api/dev/config`: what pusher-js needs to reach the local server.
-pub async fn pusher_config(_app: &App, req: Request) -> AppResult<Response> {
+/// `GET /api/dev/config`: what pusher-js needs to reach the server the
+/// functions trigger on (the configuration read at start, not read again).
+pub async fn pusher_config(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET], "GET")?;
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let scheme = var("PUSHER_SCHEME").unwrap_or_else(|| "https".into());
+    let pusher = &app.config.pusher;
+    // Pusher's own API hosts mean pusher-js's default WebSocket host for the cluster.
+    let hosted =
+        pusher.host().ends_with(".pusher.com") || pusher.host().ends_with(".pusherapp.com");
     let body = serde_json::json!({
-        "key": var("NEXT_PUBLIC_PUSHER_KEY"),
-        "cluster": var("NEXT_PUBLIC_PUSHER_CLUSTER").unwrap_or_else(|| "mt1".into()),
-        "wsHost": var("PUSHER_HOST"),
-        "wsPort": var("PUSHER_PORT").and_then(|p| p.parse::<u16>().ok()),
-        "forceTLS": scheme == "https",
+        "key": pusher.key(),
+        "cluster": pusher.cluster().unwrap_or("mt1"),
+        "wsHost": (!hosted).then(|| pusher.host()),
+        "wsPort": if hosted { None } else { pusher.port() },
+        "forceTLS": pusher.scheme() == "https",
     });
     Ok(json(StatusCode::OK, &body))
 }
