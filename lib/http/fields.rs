@@ -64,10 +64,6 @@ impl Fields {
         }
     }
 
-    pub fn has(&self, field: &str) -> bool {
-        self.present(field).is_some()
-    }
-
     pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, AppError> {
         let Some(v) = self.present(field) else {
             return Ok(None);
