@@ -16,6 +16,22 @@ fn invalid(field: &str, reason: &str) -> AppError {
     AppError::Validation(format!("{field}: {reason}"))
 }
 
+/// Postgres `text` cannot hold U+0000: refuse it here, naming the field,
+/// rather than failing in the database.
+fn storable<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
+    if s.contains('\0') {
+        Err(invalid(field, "must not contain the NUL character (U+0000)"))
+    } else {
+        Ok(s)
+    }
+}
+
+/// An integral float within i64's exact range (|n| <= 2^53), as an i64.
+fn integral_f64(n: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (n.fract() == 0.0 && n.abs() <= EXACT).then_some(n as i64)
+}
+
 impl Fields {
     pub fn from_json(body: &[u8]) -> Result<Self, AppError> {
         let text = std::str::from_utf8(body)
@@ -69,7 +85,8 @@ impl Fields {
             return Ok(None);
         };
         let n = match v {
-            Value::Number(n) => n.as_i64(),
+            // JSON Schema calls 121.0 an integer, so we do too; 121.5 is not.
+            Value::Number(n) => n.as_i64().or_else(|| integral_f64(n.as_f64()?)),
             Value::String(s) if self.textual => s.trim().parse::<i64>().ok(),
             _ => None,
         };
@@ -85,7 +102,7 @@ impl Fields {
     pub fn opt_str(&self, field: &str) -> Result<Option<&str>, AppError> {
         match self.present(field) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => storable(field, s).map(Some),
             Some(_) => Err(invalid(field, "must be a string")),
         }
     }
@@ -103,6 +120,7 @@ impl Fields {
                 .map(|v| {
                     v.as_str()
                         .ok_or_else(|| invalid(field, "must be an array of strings"))
+                        .and_then(|s| storable(field, s))
                 })
                 .collect(),
             Some(_) => Err(invalid(field, "must be an array of strings")),
@@ -142,6 +160,26 @@ mod tests {
             Fields::from_json(b"[1]"),
             Err(AppError::Validation(_))
         ));
+    }
+
+    #[test]
+    fn integral_floats_are_integers_and_others_are_not() {
+        let f = Fields::from_json(br#"{"a":121.0,"b":121.5,"c":1e300,"d":-0.0,"e":5}"#).unwrap();
+        assert_eq!(f.i64("a").unwrap(), 121);
+        assert!(f.i64("b").is_err());
+        assert!(f.i64("c").is_err());
+        assert_eq!(f.i64("d").unwrap(), 0);
+        assert_eq!(f.i64("e").unwrap(), 5);
+    }
+
+    #[test]
+    fn nul_is_refused_in_every_text_field() {
+        let f = Fields::from_json(br#"{"body":"a\u0000b","list":["x","\u0000"]}"#).unwrap();
+        let err = f.str("body").unwrap_err().to_string();
+        assert!(err.contains("body") && err.contains("NUL"), "{err}");
+        assert!(f.str_array("list").unwrap_err().to_string().contains("list"));
+        let q = Fields::from_query("before=%00").unwrap();
+        assert!(q.opt_str("before").is_err());
     }
 
     #[test]

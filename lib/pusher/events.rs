@@ -44,10 +44,12 @@ struct TriggerBody<'a> {
     name: &'a str,
     data: &'a str,
     channels: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    socket_id: Option<&'a str>,
+    // The official library writes `info` before `socket_id`; the body's MD5
+    // (and so the signature) depends on the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     info: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    socket_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -55,10 +57,12 @@ struct BatchItem<'a> {
     channel: &'a str,
     name: &'a str,
     data: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    socket_id: Option<&'a str>,
+    // The official library writes `info` before `socket_id`; the body's MD5
+    // (and so the signature) depends on the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     info: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    socket_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]

@@ -6,7 +6,7 @@ use crate::db;
 use crate::domain::{Timestamp, UserId};
 use crate::error::{AppError, AppResult};
 use crate::http::{Request, Response, json};
-use crate::pusher::Webhook;
+use crate::pusher::{ChannelName, Webhook, WebhookError};
 use http::{Method, StatusCode, header};
 
 /// Pusher has no replay guard but `time_ms`: older deliveries are refused.
@@ -21,9 +21,18 @@ fn verified(app: &App, req: &Request) -> AppResult<Webhook> {
             req.header(header::CONTENT_TYPE),
             &req.body,
         )
-        .map_err(|e| {
-            tracing::warn!(error = %e, "refused a webhook");
-            AppError::Unauthenticated("the webhook signature or key is not valid")
+        .map_err(|e| match e {
+            // Authentic (the signature was checked first) but not a webhook body.
+            WebhookError::InvalidBody(detail) => {
+                AppError::InvalidJson(format!("the webhook body is not valid: {detail}"))
+            }
+            WebhookError::WrongContentType => {
+                AppError::UnsupportedMediaType("content-type must be application/json")
+            }
+            other => {
+                tracing::warn!(error = %other, "refused a webhook");
+                AppError::Unauthenticated("the webhook signature or key is not valid")
+            }
         })?;
     let now_ms = (Timestamp::now().0.unix_timestamp_nanos() / 1_000_000) as i64;
     if !hook.is_fresh(now_ms, MAX_AGE_MS) {
@@ -45,9 +54,15 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             // Authentic but not ours to act on: still a 2xx, or Pusher retries.
             _ => continue,
         };
-        let Some(channel) = event.channel.as_deref() else {
+        // Only names Pusher could have sent reach the database (no NUL, no 10 KB strings).
+        let Some(channel) = event
+            .channel
+            .as_deref()
+            .and_then(|c| ChannelName::parse(c).ok())
+        else {
             continue;
         };
+        let channel = channel.as_str();
         if !channel.starts_with("presence-conversation-") {
             continue;
         }

@@ -16,6 +16,7 @@ mod binaries;
 mod channel_auth;
 mod conversations;
 mod delivery;
+mod fuzz_findings;
 mod history;
 mod hygiene;
 mod reactions;

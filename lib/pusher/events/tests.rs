@@ -57,7 +57,7 @@ fn socket_id_and_info_go_in_the_body() {
     assert_eq!(
         request.body.as_deref(),
         Some(
-            r#"{"name":"e","data":"d","channels":["a","b"],"socket_id":"1.2","info":"user_count"}"#
+            r#"{"name":"e","data":"d","channels":["a","b"],"info":"user_count","socket_id":"1.2"}"#
         )
     );
     assert!(request.params.is_empty());
