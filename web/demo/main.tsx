@@ -6,6 +6,7 @@ import { ApiError, createApi } from "../src/api";
 import { type ConversationListState, initialListState, reduceList } from "../src/conversation-list";
 import { type DemoRole, type DevUser, devConfig, devLogin, pusherOptionsFromDevConfig } from "../src/dev-api";
 import { createPusherClient, setPusherClient } from "../src/pusher-client";
+import { acquireChannel, releaseChannel } from "../src/realtime-port";
 import { type Conversation, type ConversationUpdatedEvent, userChannel } from "../src/types";
 import { ConversationView } from "./conversation-view";
 import { conversationFromHash, saveUser, savedUser } from "./session";
@@ -69,13 +70,14 @@ function useConnection(user: DevUser | null): { pusher: Pusher | null; state: st
     let client: Pusher | null = null;
     let cancelled = false;
     devConfig()
-      .then((config) => {
-        if (cancelled) return;
-        client = createPusherClient(pusherOptionsFromDevConfig(config));
-        setPusherClient(client);
-        client.connection.bind("state_change", ({ current }: { current: string }) => setState(current));
-        window.__messagingDemo = { pusher: client, user };
-        setPusher(client);
+      .then((config) => createPusherClient(pusherOptionsFromDevConfig(config)))
+      .then((created) => {
+        if (cancelled) return created.disconnect();
+        client = created;
+        setPusherClient(created);
+        created.connection.bind("state_change", ({ current }: { current: string }) => setState(current));
+        window.__messagingDemo = { pusher: created, user };
+        setPusher(created);
       })
       .catch((e: Error) => setError(`Realtime settings unavailable: ${e.message}`));
     return () => {
@@ -105,7 +107,7 @@ function useConversationList(user: DevUser, pusher: Pusher | null, onSignedOut: 
   useEffect(() => {
     if (!pusher) return;
     const name = userChannel(user.id);
-    const channel = pusher.subscribe(name);
+    const channel = acquireChannel(pusher, name);
     const onUpdate = (event: ConversationUpdatedEvent) => dispatch({ type: "updated", event });
     channel.bind("conversation-updated", onUpdate);
     // Badges may have moved while the socket was away.
@@ -113,7 +115,7 @@ function useConversationList(user: DevUser, pusher: Pusher | null, onSignedOut: 
     return () => {
       channel.unbind("conversation-updated", onUpdate);
       channel.unbind("pusher:subscription_succeeded", reload);
-      pusher.unsubscribe(name);
+      releaseChannel(pusher, name);
     };
   }, [pusher, user.id]);
   useEffect(() => {

@@ -1,6 +1,7 @@
 // Fetch wrappers for the contract's routes; every non-2xx answer becomes an ApiError.
 import type {
   Conversation,
+  ConversationPage,
   HistoryPage,
   ReactResult,
   ReadResult,
@@ -31,6 +32,14 @@ export interface ApiOptions {
   /** A session JWT sent as a bearer token; without it the session cookie is used. */
   token?: string;
   fetch?: typeof fetch;
+  /** A request with no answer after this long fails as retriable `timeout` (default 15 s). */
+  timeoutMs?: number;
+}
+
+export interface ConversationsQuery {
+  limit?: number;
+  /** The previous page's `next_cursor`. */
+  cursor?: string | null;
 }
 
 export interface HistoryQuery {
@@ -53,7 +62,9 @@ export interface ApiClient {
   markRead(conversationId: number, seq: number): Promise<ReadResult>;
   typing(conversationId: number, socketId?: string): Promise<void>;
   react(messageId: number, emoji: string, action: "add" | "remove"): Promise<ReactResult>;
+  /** The first page of the list (kept for callers written before the list was paginated). */
   conversations(): Promise<Conversation[]>;
+  conversationsPage(query?: ConversationsQuery): Promise<ConversationPage>;
 }
 
 export function createApi(options: ApiOptions = {}): ApiClient {
@@ -64,13 +75,25 @@ export function createApi(options: ApiOptions = {}): ApiClient {
     const headers = new Headers(init.headers);
     headers.set("accept", "application/json");
     if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+    // A stalled request must end: the caller shows "Sending…" until it does.
+    const abort = new AbortController();
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, timeoutMs);
     let response: Response;
+    let text: string;
     try {
-      response = await doFetch(base + path, { ...init, headers, credentials: "same-origin" });
+      response = await doFetch(base + path, { ...init, headers, credentials: "same-origin", signal: abort.signal });
+      text = await response.text();
     } catch (cause) {
+      if (timedOut) throw new ApiError(0, "timeout", `No answer from the server within ${Math.round(timeoutMs / 1000)} s`);
       throw new ApiError(0, "network", `Network error: ${(cause as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await response.text();
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
@@ -110,9 +133,20 @@ export function createApi(options: ApiOptions = {}): ApiClient {
       return (await post<ReactResult>("/api/messages/react", { message_id: messageId, emoji, action })).body;
     },
     async conversations() {
-      return (await call<{ conversations: Conversation[] }>("/api/conversations")).body.conversations;
+      return (await conversationsPage()).conversations;
     },
+    conversationsPage,
   };
+
+  async function conversationsPage(query: ConversationsQuery = {}): Promise<ConversationPage> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.cursor) params.set("cursor", query.cursor);
+    const qs = params.size ? `?${params}` : "";
+    const body = (await call<Partial<ConversationPage>>(`/api/conversations${qs}`)).body;
+    // Servers before pagination send no next_cursor: that is the only page.
+    return { conversations: body?.conversations ?? [], next_cursor: body?.next_cursor ?? null };
+  }
 }
 
 function errorFrom(response: Response, parsed: unknown): ApiError {

@@ -1,5 +1,8 @@
 // The page's pusher-js connection: built from NEXT_PUBLIC_* settings, or from explicit options.
-import Pusher, { type Options } from "pusher-js";
+// pusher-js is loaded on first use, so pages without realtime (or with their own client) skip it.
+import type Pusher from "pusher-js";
+import type { Options } from "pusher-js";
+import type { PusherLike, PusherSource } from "./realtime-port";
 
 export interface PusherClientOptions {
   key: string;
@@ -43,8 +46,10 @@ export function toPusherOptions(options: PusherClientOptions): Options {
   return result;
 }
 
-export function createPusherClient(options: PusherClientOptions): Pusher {
-  return new Pusher(options.key, toPusherOptions(options));
+/** Builds a connection; pusher-js is imported here, on first call. */
+export async function createPusherClient(options: PusherClientOptions): Promise<Pusher> {
+  const { default: PusherJs } = await import("pusher-js");
+  return new PusherJs(options.key, toPusherOptions(options));
 }
 
 /**
@@ -72,16 +77,45 @@ export function pusherOptionsFromEnv(): PusherClientOptions {
   };
 }
 
-let instance: Pusher | null = null;
+let instance: PusherLike | null = null;
+let building: Promise<PusherLike> | null = null;
+const changeListeners = new Set<(client: PusherLike) => void>();
 
-/** One connection per page: every hook shares it, so a page holds one socket whatever it renders. */
-export function getPusherClient(): Pusher {
-  instance ??= createPusherClient(pusherOptionsFromEnv());
-  return instance;
+/**
+ * One connection per page: every hook shares it, so a page holds one socket whatever it renders.
+ * Rejects with the variable's name when a NEXT_PUBLIC_PUSHER_* setting is missing or malformed.
+ */
+export function getPusherClient(): Promise<PusherLike> {
+  if (instance) return Promise.resolve(instance);
+  building ??= (async () => {
+    const client = await createPusherClient(pusherOptionsFromEnv());
+    // setPusherClient may have run while pusher-js loaded: that client wins.
+    if (!instance) instance = client;
+    else client.disconnect();
+    return instance;
+  })().finally(() => {
+    building = null;
+  });
+  return building;
 }
 
-/** Uses a connection built elsewhere (e.g. from /api/dev/config) as the page's singleton. */
-export function setPusherClient(client: Pusher): void {
-  if (instance && instance !== client) instance.disconnect();
+/**
+ * Uses a connection built elsewhere (e.g. from /api/dev/config) as the page's singleton. Open
+ * conversations move to it: they resubscribe there and catch up.
+ */
+export function setPusherClient(client: PusherLike & { disconnect?(): void }): void {
+  if (instance === client) return;
+  const previous = instance as (PusherLike & { disconnect?(): void }) | null;
   instance = client;
+  for (const listener of [...changeListeners]) listener(client);
+  previous?.disconnect?.();
 }
+
+/** The page's connection as a sync source: resolved when a conversation starts, followed when swapped. */
+export const pagePusherSource: PusherSource = {
+  get: getPusherClient,
+  onChange(listener) {
+    changeListeners.add(listener);
+    return () => changeListeners.delete(listener);
+  },
+};

@@ -21,6 +21,8 @@ export interface Message {
   client_message_id: string | null;
   created_at: string;
   reactions?: Reaction[];
+  /** Grows with every change of `reactions`; a set with a lower version is stale (absent = 0). */
+  reactions_version?: number;
 }
 
 /** The `new-message` data when the full JSON would exceed 10,000 bytes. */
@@ -50,6 +52,14 @@ export interface Conversation {
   last_message: Message | null;
   last_read_seq: number;
   unread_count: number;
+  /** The user muted this conversation (absent from older servers). */
+  muted?: boolean;
+}
+
+/** One page of `GET /api/conversations`; `next_cursor` is null on the last page. */
+export interface ConversationPage {
+  conversations: Conversation[];
+  next_cursor: string | null;
 }
 
 export interface HistoryPage {
@@ -71,6 +81,8 @@ export interface ReadResult {
 export interface ReactResult {
   message_id: number;
   reactions: Reaction[];
+  /** The message's reactions_version after this change (absent from older servers = 0). */
+  version?: number;
 }
 
 export interface ConversationUpdatedEvent {
@@ -85,6 +97,7 @@ export interface MessagesReadEvent {
   last_read_seq: number;
 }
 
+/** The server's `typing` event (user_id set by the server, so trusted). */
 export interface TypingEvent {
   user_id: string;
   name: string | null;
@@ -94,6 +107,7 @@ export interface ReactionUpdatedEvent {
   message_id: number;
   seq: number;
   reactions: Reaction[];
+  version?: number;
 }
 
 export function isTruncated(event: NewMessageEvent): event is TruncatedMessage {

@@ -4,19 +4,26 @@ import { useEffect, useMemo, useSyncExternalStore } from "react";
 import { type ApiClient, createApi } from "./api";
 import { ConversationSync } from "./conversation-sync";
 import { type ConversationState, othersOnline, seenMarkers } from "./message-store";
-import { getPusherClient } from "./pusher-client";
-import type { PusherLike } from "./realtime-port";
+import type { Outbox } from "./outbox";
+import { pagePusherSource } from "./pusher-client";
+import type { PusherLike, PusherSource } from "./realtime-port";
 
 export interface UseRealtimeMessagesOptions {
-  conversationId: number;
+  /** A positive integer, or its decimal string (a route param); anything else becomes `state.error`. */
+  conversationId: number | string;
   me: { id: string; name: string };
-  /** Defaults to the page's singleton from NEXT_PUBLIC_* settings. */
-  pusher?: PusherLike;
+  /**
+   * Defaults to the page's singleton from NEXT_PUBLIC_* settings, built (and pusher-js loaded) when
+   * the first conversation starts; a missing setting becomes `state.error`, never a thrown error.
+   */
+  pusher?: PusherLike | PusherSource;
   /** Defaults to same-origin calls with the session cookie. */
   api?: ApiClient;
   pageSize?: number;
   /** Read positions already known, e.g. from the conversation list's members; read once. */
   readPositions?: Record<string, number>;
+  /** Where unsent messages wait (default: the page's outbox for `me`, kept in localStorage). */
+  outbox?: Outbox;
 }
 
 export interface RealtimeMessages {
@@ -25,6 +32,8 @@ export interface RealtimeMessages {
   online: ConversationState["online"];
   send(body: string): string;
   retry(clientMessageId: string): Promise<void>;
+  /** Drops an unsent (pending or failed) message. */
+  discard(clientMessageId: string): void;
   loadOlder(): Promise<void>;
   markRead: ConversationSync["markRead"];
   notifyTyping(): void;
@@ -33,33 +42,23 @@ export interface RealtimeMessages {
 
 let defaultApi: ApiClient | null = null;
 
-/**
- * The page's singleton, fetched on first use rather than at render: server rendering runs the
- * hook's render too, and must not open a socket.
- */
-const pagePusher: PusherLike = {
-  subscribe: (name) => getPusherClient().subscribe(name),
-  unsubscribe: (name) => getPusherClient().unsubscribe(name),
-  get connection() {
-    return getPusherClient().connection;
-  },
-};
-
 export function useRealtimeMessages(options: UseRealtimeMessagesOptions): RealtimeMessages {
-  const { conversationId, me, pusher, api, pageSize, readPositions } = options;
+  const { conversationId, me, pusher, api, pageSize, readPositions, outbox } = options;
   const sync = useMemo(
     () =>
       new ConversationSync({
         conversationId,
         me,
-        pusher: pusher ?? pagePusher,
+        // The page's connection is resolved in start(), from the effect: server rendering opens no socket.
+        pusher: pusher ?? pagePusherSource,
         api: api ?? (defaultApi ??= createApi()),
         pageSize,
         readPositions,
+        outbox,
       }),
     // `me` is compared by value, and readPositions only seeds a new sync: neither resubscribes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [conversationId, me.id, me.name, pusher, api, pageSize],
+    [conversationId, me.id, me.name, pusher, api, pageSize, outbox],
   );
 
   useEffect(() => {
@@ -78,6 +77,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): Realti
       online,
       send: (body: string) => sync.send(body),
       retry: (id: string) => sync.retry(id),
+      discard: (id: string) => sync.discard(id),
       loadOlder: () => sync.loadOlder(),
       markRead: () => sync.markRead(),
       notifyTyping: () => sync.notifyTyping(),

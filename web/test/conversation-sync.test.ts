@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isValidClientMessageId } from "../src/client-id";
 import { ConversationSync } from "../src/conversation-sync";
+import { Outbox } from "../src/outbox";
 import { seenMarkers } from "../src/message-store";
 import { conversationChannel, presenceChannel } from "../src/types";
 import { CONVERSATION, InMemoryConversation, LocalPusher, ME, OTHER, flush } from "./support";
@@ -8,10 +9,10 @@ import { CONVERSATION, InMemoryConversation, LocalPusher, ME, OTHER, flush } fro
 const channelName = conversationChannel(CONVERSATION);
 let running: ConversationSync[] = [];
 
-function setup(count: number, options: { pageSize?: number; now?: () => number } = {}) {
+function setup(count: number, options: { pageSize?: number; now?: () => number; outbox?: Outbox } = {}) {
   const server = new InMemoryConversation(count);
   const pusher = new LocalPusher();
-  const sync = new ConversationSync({ api: server, pusher, conversationId: CONVERSATION, me: ME, gapGraceMs: 0, ...options });
+  const sync = new ConversationSync({ api: server, pusher, conversationId: CONVERSATION, me: ME, gapGraceMs: 0, outbox: new Outbox(), ...options });
   running.push(sync);
   sync.start();
   const channel = pusher.channel(channelName);
@@ -105,7 +106,7 @@ describe("sending", () => {
   });
 
   it("retries a failed send with the same client id and stores it once", async () => {
-    const { server, sync, channel } = setup(1);
+    const { server, sync, channel } = setup(1, { outbox: new Outbox({ maxAttempts: 1 }) });
     await sync.settled();
     server.failSends = 1;
     const id = sync.send("again");
@@ -156,6 +157,7 @@ describe("realtime features", () => {
       pusher: new LocalPusher(),
       conversationId: CONVERSATION,
       me: ME,
+      outbox: new Outbox(),
       readPositions: { [OTHER.id]: 1, [ME.id]: 2 },
     });
     running.push(sync);
@@ -163,26 +165,6 @@ describe("realtime features", () => {
     await sync.settled();
     expect([...seenMarkers(sync.getState())]).toEqual([[1, [OTHER.id]]]);
     expect(await sync.markRead()).toBeNull();
-  });
-
-  it("throttles client-typing and falls back to the typing route when client events fail", async () => {
-    let now = 10_000;
-    const { server, sync, channel } = setup(0, { now: () => now });
-    sync.notifyTyping();
-    sync.notifyTyping();
-    expect(channel.triggered).toEqual([{ event: "client-typing", data: { user_id: ME.id, name: ME.name } }]);
-    now += 2_000;
-    channel.acceptTrigger = false;
-    sync.notifyTyping();
-    expect(server.calls.filter((c) => c.route === "typing")).toHaveLength(1);
-  });
-
-  it("shows the other member typing from client-typing and the server's typing event", () => {
-    const { sync, channel } = setup(0);
-    channel.emit("client-typing", { user_id: OTHER.id, name: "Taylor" });
-    channel.emit("typing", { user_id: "u_third", name: "Third" });
-    channel.emit("client-typing", { user_id: ME.id, name: "me" });
-    expect(sync.getState().typing.map((t) => t.name)).toEqual(["Taylor", "Third"]);
   });
 
   it("tracks presence members from the presence channel", () => {

@@ -2,7 +2,7 @@
 // and an event emitter standing in for a pusher-js channel. The real ones are exercised in tests/e2e/.
 import { ApiError, type ApiClient, type HistoryQuery, type SendRequest } from "../src/api";
 import type { ChannelLike, EventHandler, PusherLike } from "../src/realtime-port";
-import type { Conversation, HistoryPage, Message, ReactResult, ReadResult, SendResult } from "../src/types";
+import type { Conversation, ConversationPage, HistoryPage, Message, ReactResult, ReadResult, SendResult } from "../src/types";
 
 export const CONVERSATION = 7;
 export const ME = { id: "u_student", name: "Sam Student" };
@@ -98,6 +98,10 @@ export class InMemoryConversation implements ApiClient {
 
   async conversations(): Promise<Conversation[]> {
     return [];
+  }
+
+  async conversationsPage(): Promise<ConversationPage> {
+    return { conversations: [], next_cursor: null };
   }
 }
 
