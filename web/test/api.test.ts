@@ -18,6 +18,8 @@ beforeAll(async () => {
         res.writeHead(status, { "content-type": "application/json", ...headers });
         res.end(JSON.stringify(json));
       };
+      if (req.url?.includes("conversation_id=999")) return; // never answers
+      if (req.url?.startsWith("/api/conversations?")) return reply(200, { conversations: [], next_cursor: null });
       if (req.url?.startsWith("/api/messages/history")) return reply(200, { messages: [], has_more: false });
       if (req.url === "/api/messages/send" && JSON.parse(body).body === "again") return reply(200, { message: { id: 1 }, delivery: "sent" });
       if (req.url === "/api/messages/send") return reply(429, { error: { code: "rate_limited", message: "Slow down" } }, { "retry-after": "3" });
@@ -30,7 +32,10 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 describe("api", () => {
   it("builds the history query and sends the bearer token", async () => {
@@ -57,5 +62,16 @@ describe("api", () => {
   it("reports a network failure as retriable", async () => {
     const error = await createApi({ baseUrl: "http://127.0.0.1:1" }).conversations().catch((e) => e);
     expect(error).toMatchObject({ status: 0, code: "network", retriable: true });
+  });
+
+  it("gives up on a request with no answer as a retriable timeout", async () => {
+    const error = await createApi({ baseUrl, timeoutMs: 50 }).history({ conversationId: 999 }).catch((e) => e);
+    expect(error).toMatchObject({ status: 0, code: "timeout", retriable: true });
+  });
+
+  it("asks for a page of conversations with limit and cursor", async () => {
+    const page = await createApi({ baseUrl }).conversationsPage({ limit: 20, cursor: "c_2" });
+    expect(seen.at(-1)).toMatchObject({ method: "GET", url: "/api/conversations?limit=20&cursor=c_2" });
+    expect(page).toEqual({ conversations: [], next_cursor: null });
   });
 });

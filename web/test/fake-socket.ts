@@ -18,6 +18,7 @@ class FakeSocket {
   readonly channels = new Set<string>();
   socketId: string;
   userId?: string;
+  userName?: string;
   open = true;
 
   constructor(url: string) {
@@ -117,7 +118,16 @@ export class FakePusherServer {
       if (channel.startsWith("presence-")) {
         const me = JSON.parse(String(data.channel_data)) as { user_id: string; user_info: { name: string } };
         socket.userId = me.user_id;
-        const members = [...this.presenceMembers, { id: me.user_id, name: me.user_info.name }];
+        socket.userName = me.user_info.name;
+        const present = this.sockets
+          .filter((s) => s !== socket && s.open && s.channels.has(channel) && s.userId)
+          .map((s) => ({ id: s.userId!, name: s.userName ?? "" }));
+        for (const other of this.sockets.filter((s) => s !== socket && s.open && s.channels.has(channel))) {
+          const added = { event: "pusher_internal:member_added", channel, data: { user_id: me.user_id, user_info: { name: me.user_info.name } } };
+          // After any subscription_succeeded still on its way to that socket, as on a real server.
+          setTimeout(() => other.deliver(added), 0);
+        }
+        const members = [...this.presenceMembers, ...present, { id: me.user_id, name: me.user_info.name }];
         payload = {
           presence: {
             ids: members.map((m) => m.id),
