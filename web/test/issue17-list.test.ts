@@ -1,5 +1,6 @@
 // Issue 17 (Low): unread counts that only move forward, reads from other tabs, and the paginated list route.
 import { describe, expect, it } from "vitest";
+import type { ConversationsQuery } from "../src/api";
 import { initialListState, reduceList } from "../src/conversation-list";
 import { ConversationListStore } from "../src/conversation-list-store";
 import type { Conversation, ConversationPage } from "../src/types";
@@ -49,7 +50,7 @@ describe("the paginated list", () => {
       c2: { conversations: [conversation(1, 4, 4)], next_cursor: null },
     };
     const asked: Array<string | null | undefined> = [];
-    api.conversationsPage = async (query = {}) => {
+    api.conversationsPage = async (query: ConversationsQuery = {}) => {
       asked.push(query.cursor);
       return pages[query.cursor ?? "first"];
     };

@@ -7,7 +7,7 @@ import { ConversationSync, type SyncOptions } from "../src/conversation-sync";
 import { Outbox } from "../src/outbox";
 import { pagePusherSource, setPusherClient } from "../src/pusher-client";
 import type { PusherLike, PusherSource } from "../src/realtime-port";
-import { conversationChannel, presenceChannel } from "../src/types";
+import { conversationChannel } from "../src/types";
 import { FakePusherServer, until } from "./fake-socket";
 import { CONVERSATION, InMemoryConversation, ME, OTHER, message } from "./support";
 
