@@ -1,6 +1,7 @@
 // Issue 17 (High): shared channels and bounded catch-up, against real pusher-js over a stubbed socket.
 import { afterEach, describe, expect, it } from "vitest";
 import { ConversationSync, type SyncOptions } from "../src/conversation-sync";
+import { contiguousEnd, gapAfter } from "../src/message-store";
 import { Outbox } from "../src/outbox";
 import type { PusherLike } from "../src/realtime-port";
 import { conversationChannel, presenceChannel } from "../src/types";
@@ -72,6 +73,9 @@ describe("bounded catch-up", () => {
     await until(() => seqs(sync).includes(4));
     await pause(50);
     expect(seqs(sync)).toEqual([1, 2, 4, 5]);
+    // Settled: nothing is waiting to be fetched, and everything shown can be marked read.
+    expect(gapAfter(sync.getState())).toBeNull();
+    expect(contiguousEnd(sync.getState())).toBe(5);
     expect(api.historyCalls().filter((q) => q.after !== undefined).length).toBeLessThanOrEqual(3);
   });
 
