@@ -112,7 +112,9 @@ export function ConversationView({ conversation, title, me, pusher, api, onProgr
       <header className="conversation-header">
         <h2 id="conversation-title">{title}</h2>
         <p className="presence" data-testid="presence">
-          {online === null
+          {state.presence === "unavailable"
+            ? "Presence unavailable"
+            : online === null
             ? "Checking who is online…"
             : online.length
               ? `Online: ${online.map((m) => m.name ?? m.id).join(", ")}`

@@ -159,6 +159,8 @@ function Shell({ user, onLogout }: { user: DevUser; onLogout: () => void }) {
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
   const open = list.items.find((i) => i.conversation.id === selected)?.conversation;
+  // A second view of the open conversation (like a popover): both share one channel subscription.
+  const [secondView, setSecondView] = useState(false);
   return (
     <div className="app">
       <header className="topbar">
@@ -194,7 +196,26 @@ function Shell({ user, onLogout }: { user: DevUser; onLogout: () => void }) {
               api={api}
               onProgress={(lastSeq, lastReadSeq) => dispatch({ type: "progress", conversationId: open.id, lastSeq, lastReadSeq })}
             />
-          ) : (
+          ) : null}
+          {open && pusher && (
+            <button type="button" data-testid="toggle-second-view" onClick={() => setSecondView((v) => !v)}>
+              {secondView ? "Close the second view" : "Open a second view"}
+            </button>
+          )}
+          {open && pusher && secondView && (
+            <aside className="second-view" data-testid="second-view" aria-label="Second view">
+              <ConversationView
+                key={`second-${open.id}`}
+                conversation={open}
+                title={conversationTitle(open, user.id)}
+                me={{ id: user.id, name: user.name }}
+                pusher={pusher}
+                api={api}
+                onProgress={() => {}}
+              />
+            </aside>
+          )}
+          {!(open && pusher) && (
             <p className="empty">{selected && list.items.length > 0 && !open ? "Conversation not found." : "Choose a conversation."}</p>
           )}
         </main>
