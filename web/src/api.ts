@@ -64,7 +64,8 @@ export interface ApiClient {
   react(messageId: number, emoji: string, action: "add" | "remove"): Promise<ReactResult>;
   /** The first page of the list (kept for callers written before the list was paginated). */
   conversations(): Promise<Conversation[]>;
-  conversationsPage(query?: ConversationsQuery): Promise<ConversationPage>;
+  /** Optional so that ApiClients written before pagination still type-check; createApi() has it. */
+  conversationsPage?(query?: ConversationsQuery): Promise<ConversationPage>;
 }
 
 export function createApi(options: ApiOptions = {}): ApiClient {

@@ -1,8 +1,8 @@
 // The conversation list with its I/O: pages from the list route on demand, live badges from the user's channel.
-import type { ApiClient } from "./api";
+import type { ApiClient, ConversationsQuery } from "./api";
 import { type ConversationListState, type ListAction, initialListState, reduceList } from "./conversation-list";
 import { type ChannelLike, type EventHandler, type PusherLike, acquireChannel, releaseChannel } from "./realtime-port";
-import { type ConversationUpdatedEvent, type MessagesReadEvent, userChannel } from "./types";
+import { type ConversationPage, type ConversationUpdatedEvent, type MessagesReadEvent, userChannel } from "./types";
 
 export interface ConversationListOptions {
   api: ApiClient;
@@ -40,7 +40,7 @@ export class ConversationListStore {
   /** Loads (or reloads) the first page; what is held merges forward, never back. */
   async reload(): Promise<void> {
     const listing = ++this.listing;
-    const page = await this.options.api.conversationsPage({ limit: this.options.pageSize });
+    const page = await this.page({ limit: this.options.pageSize });
     if (listing === this.listing) this.dispatch({ type: "loaded", conversations: page.conversations, nextCursor: page.next_cursor });
   }
 
@@ -55,7 +55,7 @@ export class ConversationListStore {
     if (cursor === null) return Promise.resolve();
     const listing = this.listing;
     this.loading = (async () => {
-      const page = await this.options.api.conversationsPage({ limit: this.options.pageSize, cursor });
+      const page = await this.page({ limit: this.options.pageSize, cursor });
       if (listing === this.listing) {
         this.dispatch({ type: "loaded", conversations: page.conversations, nextCursor: page.next_cursor, append: true });
       }
@@ -63,6 +63,12 @@ export class ConversationListStore {
       this.loading = null;
     });
     return this.loading;
+  }
+
+  private async page(query: ConversationsQuery): Promise<ConversationPage> {
+    const { api } = this.options;
+    if (api.conversationsPage) return api.conversationsPage(query);
+    return { conversations: await api.conversations(), next_cursor: null };
   }
 
   /** Follows the user's channel: `conversation-updated`, and `messages-read` when it names its conversation. */

@@ -414,8 +414,9 @@ export class ConversationSync {
     // The server's event: its user_id is set by the server, so it can be trusted.
     this.on(channel, "typing", (e: TypingEvent) => e?.user_id && this.showTyping(String(e.user_id), e.name));
     this.on(pusher, "pusher:error", (e: { message?: string }) => this.onPusherError(pusher, e));
-    this.on(pusher.connection, "state_change", (s: { current?: string }) => {
-      if (s?.current !== "connected") this.offline();
+    this.on(pusher.connection, "state_change", (s: { previous?: string; current?: string }) => {
+      // A lost connection goes connected -> connecting (-> unavailable); pusher-js resubscribes after.
+      if (DOWN.has(s?.current ?? "") || (s?.current === "connecting" && s.previous === "connected")) this.offline();
     });
     if (this.options.presence !== false) this.watchPresence(pusher);
     // Another view already holds this channel: no subscription_succeeded will come for us.

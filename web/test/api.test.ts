@@ -70,7 +70,7 @@ describe("api", () => {
   });
 
   it("asks for a page of conversations with limit and cursor", async () => {
-    const page = await createApi({ baseUrl }).conversationsPage({ limit: 20, cursor: "c_2" });
+    const page = await createApi({ baseUrl }).conversationsPage!({ limit: 20, cursor: "c_2" });
     expect(seen.at(-1)).toMatchObject({ method: "GET", url: "/api/conversations?limit=20&cursor=c_2" });
     expect(page).toEqual({ conversations: [], next_cursor: null });
   });
