@@ -1,8 +1,19 @@
 // Keeps one conversation's store in step with the server: history, live events, catch-up, sends.
 import { ApiError, type ApiClient } from "./api";
 import { newClientMessageId } from "./client-id";
-import { type Action, type ConversationState, contiguousEnd, firstSeq, gapAfter, initialState, lastSeq, reduce } from "./message-store";
+import { type Action, type ConversationState, contiguousEnd, firstSeq, gapAfter, initialState, reduce } from "./message-store";
 import { type Outbox, type OutboxTransport, outboxFor } from "./outbox";
+import {
+  CLIENT_EVENTS_REFUSED,
+  DOWN,
+  MAX_DELAY_MS,
+  describe,
+  isTruncatedOnly,
+  parseConversationId,
+  refusedClientEvents,
+  subscriptionError,
+  toMember,
+} from "./sync-support";
 import {
   type ChannelLike,
   type EventHandler,
@@ -53,22 +64,6 @@ export interface SyncOptions {
   /** Catch-up pages fetched in a row before pausing for retryBaseMs (default 20). */
   maxCatchUpPages?: number;
 }
-
-/** Parses a conversation id at the edge: a positive integer, or its decimal string (a route param). */
-export function parseConversationId(value: unknown): number {
-  const id = typeof value === "string" && /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : value;
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) {
-    throw new TypeError(`conversationId must be a positive integer, got ${JSON.stringify(value) ?? String(value)}`);
-  }
-  return id;
-}
-
-const MAX_DELAY_MS = 30_000;
-// Pusher answers a refused client event with pusher:error; Sockudo says "Client events are not enabled".
-const CLIENT_EVENTS_REFUSED = /client.?events?.*not enabled|enable this feature|client events? (are )?(disabled|not allowed)/i;
-const refusedClientEvents = new WeakSet<PusherLike>();
-/** pusher-js connection states in which nothing arrives until it reconnects. */
-const DOWN = new Set(["disconnected", "unavailable", "failed"]);
 
 export class ConversationSync {
   private state: ConversationState;
@@ -575,31 +570,4 @@ export class ConversationSync {
   }
 }
 
-/** A truncated event leaves a hole with no event coming to fill it: fetch at once. */
-function isTruncatedOnly(state: ConversationState): boolean {
-  return state.knownSeq > lastSeq(state);
-}
-
-function toMember(m: PresenceMember): Member {
-  const info = (typeof m.info === "string" ? safeJson(m.info) : m.info) as { name?: string; role?: string } | null;
-  return { id: String(m.id), name: info?.name ?? null, role: info?.role ?? null };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function subscriptionError(event: { status?: number; error?: string } | undefined): string {
-  if (event?.status === 403) return "You are not a member of this conversation.";
-  if (event?.status === 401) return "Your session has ended; log in again.";
-  return `Live updates unavailable${event?.status ? ` (${event.status})` : ""}; retrying.`;
-}
+export { parseConversationId };
