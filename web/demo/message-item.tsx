@@ -64,7 +64,7 @@ export function MessageItem({ message, mine, me, seenBy, onReact }: MessageProps
   );
 }
 
-export function PendingItem({ pending, onRetry }: { pending: PendingMessage; onRetry: () => void }) {
+export function PendingItem({ pending, onRetry, onDiscard }: { pending: PendingMessage; onRetry: () => void; onDiscard?: () => void }) {
   return (
     <li className={`message mine pending ${pending.status}`} data-testid="pending-message" data-client-id={pending.clientMessageId}>
       <div className="meta">
@@ -77,6 +77,11 @@ export function PendingItem({ pending, onRetry }: { pending: PendingMessage; onR
           <button type="button" onClick={onRetry} data-testid="retry">
             Retry
           </button>
+          {onDiscard && (
+            <button type="button" onClick={onDiscard} data-testid="discard">
+              Discard
+            </button>
+          )}
         </p>
       )}
     </li>
