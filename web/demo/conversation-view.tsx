@@ -156,7 +156,10 @@ export function ConversationView({ conversation, title, me, pusher, api, onProgr
           />
         ))}
         {state.pending.map((pending) => (
-          <PendingItem key={pending.clientMessageId} pending={pending} onRetry={() => void live.retry(pending.clientMessageId)}
+          <PendingItem
+            key={pending.clientMessageId}
+            pending={pending}
+            onRetry={() => void live.retry(pending.clientMessageId)}
             onDiscard={() => live.discard(pending.clientMessageId)}
           />
         ))}
