@@ -2,41 +2,11 @@
 import { ApiError, type ApiClient } from "./api";
 import { newClientMessageId } from "./client-id";
 import { type Action, type ConversationState, contiguousEnd, firstSeq, gapAfter, initialState, reduce } from "./message-store";
+import { type LiveHost, LiveLink } from "./live-link";
 import { type Outbox, type OutboxTransport, outboxFor } from "./outbox";
-import {
-  CLIENT_EVENTS_REFUSED,
-  DOWN,
-  MAX_DELAY_MS,
-  describe,
-  isTruncatedOnly,
-  parseConversationId,
-  refusedClientEvents,
-  subscriptionError,
-  toMember,
-} from "./sync-support";
-import {
-  type ChannelLike,
-  type EventHandler,
-  type PresenceMember,
-  type PusherLike,
-  type PusherSource,
-  acquireChannel,
-  currentSocketId,
-  isPusherSource,
-  releaseChannel,
-} from "./realtime-port";
-import {
-  type Member,
-  type Message,
-  type MessagesReadEvent,
-  type NewMessageEvent,
-  type ReactionUpdatedEvent,
-  type ReadResult,
-  type TypingEvent,
-  conversationChannel,
-  isTruncated,
-  presenceChannel,
-} from "./types";
+import { MAX_DELAY_MS, describe, isTruncatedOnly, parseConversationId } from "./sync-support";
+import { type PusherLike, type PusherSource, currentSocketId, isPusherSource } from "./realtime-port";
+import { type Message, type NewMessageEvent, type ReadResult, isTruncated } from "./types";
 
 export interface SyncOptions {
   api: ApiClient;
@@ -69,10 +39,8 @@ export class ConversationSync {
   private state: ConversationState;
   private readonly id: number;
   private readonly listeners = new Set<() => void>();
-  private bindings: Array<[ChannelLike | PusherLike | PusherLike["connection"], string, EventHandler]> = [];
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly cleanups: Array<() => void> = [];
-  private held: string[] = [];
   private initial: Promise<void> | null = null;
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
@@ -85,10 +53,8 @@ export class ConversationSync {
   /** Bumped by start() and stop(): loops of an earlier run see it and end. */
   private generation = 0;
   private historyFailures = 0;
-  private readonly subscribeFailures = new Map<string, number>();
   private readonly reacting = new Set<string>();
-  private pusher: PusherLike | null = null;
-  private presenceChannel: ChannelLike | null = null;
+  private link: LiveLink | null = null;
   private readonly outbox: Outbox;
   private lastError: unknown = null;
 
@@ -154,7 +120,7 @@ export class ConversationSync {
       .then(() => source.get())
       .then(
         (client) => {
-          if (this.generation === generation && !this.pusher) this.attach(client);
+          if (this.generation === generation && !this.link) this.attach(client);
         },
         (error: Error) => {
           if (this.generation !== generation) return;
@@ -238,20 +204,13 @@ export class ConversationSync {
    * the presence channel (where Pusher stamps the sender), or through the server when refused.
    */
   notifyTyping(): void {
-    const pusher = this.pusher;
-    const now = this.now();
-    if (!this.started || now - this.lastTypingSent < (this.options.typingThrottleMs ?? 2000)) return;
-    this.lastTypingSent = now;
-    const channel = this.presenceChannel;
-    let sent = false;
-    if (pusher && channel && channel.subscribed !== false && !refusedClientEvents.has(pusher)) {
-      try {
-        sent = channel.trigger("client-typing", {});
-      } catch {
-        sent = false;
-      }
+    if (!this.started) return;
+    if (this.link) this.link.notifyTyping();
+    else if (this.now() - this.lastTypingSent >= (this.options.typingThrottleMs ?? 2000)) {
+      // No connection (yet): the server can still tell the others.
+      this.lastTypingSent = this.now();
+      this.host.typingThroughServer(undefined);
     }
-    if (!sent) this.typingThroughServer();
   }
 
   /** Adds or removes my reaction; a second click while the first is out is ignored. */
@@ -298,7 +257,7 @@ export class ConversationSync {
 
   private readonly transport: OutboxTransport = {
     send: (request) => this.options.api.send(request),
-    socketId: () => (this.pusher ? currentSocketId(this.pusher) : undefined),
+    socketId: () => (this.link ? currentSocketId(this.link.pusher) : undefined),
   };
 
   private showPending(): void {
@@ -393,76 +352,6 @@ export class ConversationSync {
     }
   }
 
-  private attach(pusher: PusherLike): void {
-    this.pusher = pusher;
-    const name = conversationChannel(this.id);
-    const channel = this.hold(pusher, name);
-    this.on(channel, "pusher:subscription_succeeded", () => this.onLive(name));
-    this.on(channel, "pusher:subscription_error", (e) => this.onSubscriptionError(name, e, false));
-    this.on(channel, "new-message", (e: NewMessageEvent) => this.onNewMessage(e));
-    this.on(channel, "messages-read", (e: MessagesReadEvent) =>
-      this.dispatch({ type: "read", userId: e.user_id, lastReadSeq: e.last_read_seq }),
-    );
-    this.on(channel, "reaction-updated", (e: ReactionUpdatedEvent) =>
-      this.dispatch({ type: "reactions", messageId: e.message_id, reactions: e.reactions, version: e.version }),
-    );
-    // The server's event: its user_id is set by the server, so it can be trusted.
-    this.on(channel, "typing", (e: TypingEvent) => e?.user_id && this.showTyping(String(e.user_id), e.name));
-    this.on(pusher, "pusher:error", (e: { message?: string }) => this.onPusherError(pusher, e));
-    this.on(pusher.connection, "state_change", (s: { previous?: string; current?: string }) => {
-      // A lost connection goes connected -> connecting (-> unavailable); pusher-js resubscribes after.
-      if (DOWN.has(s?.current ?? "") || (s?.current === "connecting" && s.previous === "connected")) this.offline();
-    });
-    if (this.options.presence !== false) this.watchPresence(pusher);
-    // Another view already holds this channel: no subscription_succeeded will come for us.
-    if (channel.subscribed) this.onLive(name);
-    else if (DOWN.has(pusher.connection.state ?? "")) this.offline();
-  }
-
-  private detach(): void {
-    for (const [target, event, handler] of this.bindings.splice(0)) target.unbind?.(event, handler);
-    if (this.pusher) for (const name of this.held.splice(0)) releaseChannel(this.pusher, name);
-    this.held = [];
-    this.pusher = null;
-    this.presenceChannel = null;
-    this.dispatch({ type: "live", live: false, error: this.state.liveError });
-  }
-
-  private hold(pusher: PusherLike, name: string): ChannelLike {
-    this.held.push(name);
-    return acquireChannel(pusher, name);
-  }
-
-  private onLive(name: string): void {
-    this.subscribeFailures.delete(name);
-    this.dispatch({ type: "live", live: true, error: null });
-    void this.catchUp();
-  }
-
-  /** Live updates stopped (connection lost): the presence list is unknown, history gets polled. */
-  private offline(): void {
-    this.dispatch({ type: "live", live: false, error: this.state.liveError });
-    this.dispatch({ type: "presence-unavailable" });
-    this.schedulePoll();
-  }
-
-  private onSubscriptionError(name: string, event: { status?: number } | undefined, presence: boolean): void {
-    if (presence) this.dispatch({ type: "presence-unavailable" });
-    else {
-      this.dispatch({ type: "live", live: false, error: subscriptionError(event) });
-      this.schedulePoll();
-    }
-    // Not a member, or signed out: asking again will not help.
-    if (event?.status === 401 || event?.status === 403) return;
-    const failures = (this.subscribeFailures.get(name) ?? 0) + 1;
-    this.subscribeFailures.set(name, failures);
-    const pusher = this.pusher;
-    // pusher-js authorizes again when subscribe() is called for a channel whose subscription failed.
-    this.later(this.backoff(failures), () => {
-      if (pusher && this.pusher === pusher) pusher.subscribe(name);
-    });
-  }
-
   private schedulePoll(): void {
     if (this.pollTimer || !this.started) return;
     this.pollTimer = this.later(this.options.pollMs ?? 10_000, () => {
@@ -473,8 +362,36 @@ export class ConversationSync {
     });
   }
 
+  private attach(pusher: PusherLike): void {
+    this.link = new LiveLink(pusher, {
+      ...this.host,
+      conversationId: this.id,
+      me: this.options.me.id,
+      presence: this.options.presence !== false,
+      typingTtlMs: this.options.typingTtlMs ?? 3000,
+      typingThrottleMs: this.options.typingThrottleMs ?? 2000,
+    });
+  }
+
+  private detach(): void {
+    this.link?.close();
+    this.link = null;
+    this.dispatch({ type: "live", live: false, error: this.state.liveError });
+  }
+
+  private readonly host: Omit<LiveHost, "conversationId" | "me" | "presence" | "typingTtlMs" | "typingThrottleMs"> = {
+    state: () => this.state,
+    dispatch: (action) => this.dispatch(action),
+    live: () => void this.catchUp(),
+    down: () => this.schedulePoll(),
+    newMessage: (event) => this.onNewMessage(event),
+    later: (ms, run) => void this.later(ms, run),
+    backoff: (failures) => this.backoff(failures),
+    now: () => this.now(),
+    typingThroughServer: (socketId) => void this.options.api.typing(this.id, socketId).catch(() => {}),
+  };
+
   private onNewMessage(event: NewMessageEvent): void {
-    if (!event) return;
     if (isTruncated(event)) this.dispatch({ type: "announced", seq: event.seq });
     else {
       this.dispatch({ type: "message", message: event });
@@ -490,59 +407,6 @@ export class ConversationSync {
       this.gapTimer = null;
       if (gapAfter(this.state) !== null) void this.catchUp();
     });
-  }
-
-  private showTyping(userId: string, fallbackName?: string | null): void {
-    if (userId === this.options.me.id) return;
-    const ttl = this.options.typingTtlMs ?? 3000;
-    const name = this.memberName(userId) ?? fallbackName ?? userId;
-    this.dispatch({ type: "typing", userId, name, until: this.now() + ttl });
-    this.later(ttl + 10, () => this.dispatch({ type: "typing-expired", now: this.now() }));
-  }
-
-  private memberName(userId: string): string | null {
-    const info = toMember(this.presenceChannel?.members?.get(userId) ?? { id: userId, info: null }).name;
-    return info ?? this.state.online?.find((m) => m.id === userId)?.name ?? null;
-  }
-
-  private typingThroughServer(): void {
-    const socketId = this.pusher ? currentSocketId(this.pusher) : undefined;
-    void this.options.api.typing(this.id, socketId).catch(() => {});
-  }
-
-  /** A refused client event comes back as a connection-wide pusher:error: use the server from now on. */
-  private onPusherError(pusher: PusherLike, event: { message?: string } | undefined): void {
-    if (!CLIENT_EVENTS_REFUSED.test(String(event?.message ?? ""))) return;
-    const first = !refusedClientEvents.has(pusher);
-    refusedClientEvents.add(pusher);
-    if (first && this.now() - this.lastTypingSent < (this.options.typingThrottleMs ?? 2000)) this.typingThroughServer();
-  }
-
-  private watchPresence(pusher: PusherLike): void {
-    const name = presenceChannel(this.id);
-    const channel = this.hold(pusher, name);
-    this.presenceChannel = channel;
-    const showMembers = (members: { each(cb: (m: PresenceMember) => void): void } | undefined) => {
-      const list: Member[] = [];
-      members?.each?.((m) => list.push(toMember(m)));
-      this.subscribeFailures.delete(name);
-      this.dispatch({ type: "presence", members: list });
-    };
-    this.on(channel, "pusher:subscription_succeeded", showMembers);
-    this.on(channel, "pusher:subscription_error", (e) => this.onSubscriptionError(name, e, true));
-    this.on(channel, "pusher:member_added", (m: PresenceMember) => this.dispatch({ type: "member-added", member: toMember(m) }));
-    this.on(channel, "pusher:member_removed", (m: PresenceMember) => this.dispatch({ type: "member-removed", userId: String(m.id) }));
-    // Pusher adds the sender's user_id to client events on presence channels; the payload is not trusted.
-    this.on(channel, "client-typing", (_data, metadata) => {
-      if (metadata?.user_id) this.showTyping(String(metadata.user_id));
-    });
-    if (channel.subscribed && channel.members) showMembers(channel.members);
-  }
-
-  private on(target: ChannelLike | PusherLike | PusherLike["connection"], event: string, handler: EventHandler): void {
-    if (!target.bind) return;
-    target.bind(event, handler);
-    this.bindings.push([target, event, handler]);
   }
 
   private later(ms: number, run: () => void): ReturnType<typeof setTimeout> {
