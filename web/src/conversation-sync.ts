@@ -148,6 +148,7 @@ export class ConversationSync {
 
   /** Sends a new message; it shows as pending until the response or its event confirms it. */
   send(body: string): string {
+    if (this.id === 0) throw new TypeError(this.state.error ?? "invalid conversationId");
     const clientMessageId = (this.options.newClientMessageId ?? newClientMessageId)();
     this.outbox.send(this.id, clientMessageId, body, new Date(this.now()).toISOString(), this.transport);
     return clientMessageId;

@@ -198,7 +198,11 @@ function mergeMessages(state: ConversationState, incoming: Message[], live: bool
   return { ...state, messages, pending, readSeqs, typing, knownSeq };
 }
 
-/** Seqs a history page proves missing: between its messages, and between them and its after/before bound. */
+/**
+ * Seqs a history page proves missing: between its messages, and between them and its after/before
+ * bound. The server numbers a conversation's messages under a row lock, so a committed page never
+ * skips a seq that is merely still being written.
+ */
 function absentIn(state: ConversationState, action: Extract<Action, { type: "history" }>): Array<[number, number]> {
   const seqs = action.page.messages
     .filter((m) => m.conversation_id === state.conversationId)
