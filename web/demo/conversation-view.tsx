@@ -27,7 +27,16 @@ function readPositions(conversation: Conversation, me: string): Record<string, n
 }
 
 export function ConversationView({ conversation, title, me, pusher, api, onProgress }: Props) {
-  const live = useRealtimeMessages({ conversationId: conversation.id, me, pusher, api, readPositions: readPositions(conversation, me.id) });
+  // The demo runs on Sockudo, which does not add the sender's user_id to client events: typing goes
+  // through the server, whose `typing` events name the sender themselves.
+  const live = useRealtimeMessages({
+    conversationId: conversation.id,
+    me,
+    pusher,
+    api,
+    readPositions: readPositions(conversation, me.id),
+    typingVia: "server",
+  });
   const { state, seen, online } = live;
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | null>(null);

@@ -20,6 +20,12 @@ export interface SyncOptions {
   gapGraceMs?: number;
   typingThrottleMs?: number;
   typingTtlMs?: number;
+  /**
+   * "client-event" (default): `client-typing` on the presence channel, where Pusher stamps the
+   * sender's user_id; the typing route when client events are refused. "server": always the typing
+   * route, for Pusher-protocol servers that do not stamp client events (Sockudo 5.2.0 does not).
+   */
+  typingVia?: "client-event" | "server";
   presence?: boolean;
   /** Known read positions by user id (e.g. the list's members), so "Seen" shows before any event. */
   readPositions?: Record<string, number>;
@@ -371,6 +377,7 @@ export class ConversationSync {
       presence: this.options.presence !== false,
       typingTtlMs: this.options.typingTtlMs ?? 3000,
       typingThrottleMs: this.options.typingThrottleMs ?? 2000,
+      typingViaServer: this.options.typingVia === "server",
     });
   }
 
@@ -380,7 +387,7 @@ export class ConversationSync {
     this.dispatch({ type: "live", live: false, error: this.state.liveError });
   }
 
-  private readonly host: Omit<LiveHost, "conversationId" | "me" | "presence" | "typingTtlMs" | "typingThrottleMs"> = {
+  private readonly host: Omit<LiveHost, "conversationId" | "me" | "presence" | "typingTtlMs" | "typingThrottleMs" | "typingViaServer"> = {
     state: () => this.state,
     dispatch: (action) => this.dispatch(action),
     live: () => void this.catchUp(),

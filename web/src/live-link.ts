@@ -27,6 +27,8 @@ export interface LiveHost {
   readonly presence: boolean;
   readonly typingTtlMs: number;
   readonly typingThrottleMs: number;
+  /** Typing goes through POST /api/messages/typing only (a Pusher server that does not stamp client events). */
+  readonly typingViaServer: boolean;
   state(): ConversationState;
   dispatch(action: Action): void;
   /** The conversation channel is subscribed (again): catch up. */
@@ -95,7 +97,7 @@ export class LiveLink {
     this.lastTypingSent = now;
     const channel = this.presenceChannel;
     let sent = false;
-    if (channel && channel.subscribed !== false && !refusedClientEvents.has(this.pusher)) {
+    if (channel && channel.subscribed !== false && !this.host.typingViaServer && !refusedClientEvents.has(this.pusher)) {
       try {
         sent = channel.trigger("client-typing", {});
       } catch {

@@ -22,6 +22,8 @@ export interface UseRealtimeMessagesOptions {
   pageSize?: number;
   /** Read positions already known, e.g. from the conversation list's members; read once. */
   readPositions?: Record<string, number>;
+  /** How typing is sent; see SyncOptions.typingVia (default "client-event"). */
+  typingVia?: "client-event" | "server";
   /** Where unsent messages wait (default: the page's outbox for `me`, kept in localStorage). */
   outbox?: Outbox;
 }
@@ -43,7 +45,7 @@ export interface RealtimeMessages {
 let defaultApi: ApiClient | null = null;
 
 export function useRealtimeMessages(options: UseRealtimeMessagesOptions): RealtimeMessages {
-  const { conversationId, me, pusher, api, pageSize, readPositions, outbox } = options;
+  const { conversationId, me, pusher, api, pageSize, readPositions, outbox, typingVia } = options;
   const sync = useMemo(
     () =>
       new ConversationSync({
@@ -55,10 +57,11 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): Realti
         pageSize,
         readPositions,
         outbox,
+        typingVia,
       }),
     // `me` is compared by value, and readPositions only seeds a new sync: neither resubscribes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [conversationId, me.id, me.name, pusher, api, pageSize, outbox],
+    [conversationId, me.id, me.name, pusher, api, pageSize, outbox, typingVia],
   );
 
   useEffect(() => {

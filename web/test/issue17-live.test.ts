@@ -57,6 +57,16 @@ describe("typing", () => {
     expect(clientTyping(server)).toHaveLength(1);
   });
 
+  it("sends typing through the server only, when asked to (servers that do not stamp client events)", async () => {
+    const server = new FakePusherServer();
+    const api = new InMemoryConversation(0);
+    const sync = open(api, await server.client(ME), { typingVia: "server" });
+    await until(() => sync.getState().presence === "live");
+    sync.notifyTyping();
+    await until(() => typingCalls(api) === 1);
+    expect(clientTyping(server)).toHaveLength(0);
+  });
+
   it("trusts the server's typing event", async () => {
     const server = new FakePusherServer();
     const sync = open(new InMemoryConversation(0), await server.client(ME));
