@@ -13,7 +13,7 @@ before(async () => {
   [student, teacher] = await Promise.all([login("student"), login("teacher")]);
   conversation = await sharedConversation(student, teacher);
   // The page's own factory, pointed at the stack with a bearer token instead of the cookie.
-  pusher = core.createPusherClient(
+  pusher = await core.createPusherClient(
     core.pusherOptionsFromDevConfig(config, {
       authEndpoint: `${BASE_URL}/api/pusher/auth`,
       authHeaders: { Authorization: `Bearer ${teacher.token}` },
@@ -27,6 +27,8 @@ before(async () => {
     // Small pages make the catch-up walk through has_more.
     pageSize: 5,
     presence: false,
+    // This test is about the catch-up after reconnecting, not the polling while offline.
+    pollMs: 600_000,
   });
   sync.start();
   await waitFor(pusher.connection, "connected", 5000);
