@@ -122,9 +122,9 @@ export class Outbox {
           client_message_id: clientMessageId,
           socket_id: transport.socketId(),
         });
-        const held = this.entries.some((e) => e.clientMessageId === clientMessageId);
         this.confirm(clientMessageId);
-        if (held || result.message) for (const listener of this.confirmedListeners) listener(conversationId, clientMessageId, result.message);
+        // Stored even if discarded meanwhile: the open view shows it like any other message.
+        if (result.message) for (const listener of this.confirmedListeners) listener(conversationId, clientMessageId, result.message);
         return;
       } catch (error) {
         if (!this.entries.some((e) => e.clientMessageId === clientMessageId)) return;
