@@ -249,6 +249,7 @@ fn sample_message() -> Message {
             count: 1,
             user_ids: vec![user("u_bob")],
         }],
+        reactions_version: 1,
     }
 }
 

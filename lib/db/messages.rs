@@ -48,6 +48,11 @@ pub const LOCK_SQL: &str = "SELECT c.last_seq FROM conversations c
 
 /// Bumps the seq, stores the message and its outbox row, moves the sender's
 /// read position, and returns what the send needs, member ids included.
+///
+/// The outbox row is born claimed by this send for 10 seconds, counted from
+/// the insert itself (`clock_timestamp()`, not the transaction's start, which
+/// may be long ago when the send waited for the lock): the cron leaves it
+/// alone while the send's own trigger (2 s timeout) may still be running.
 pub const INSERT_SQL: &str = "WITH bumped AS (
                  UPDATE conversations
                  SET last_seq = last_seq + 1, last_message_at = clock_timestamp()
@@ -58,8 +63,9 @@ pub const INSERT_SQL: &str = "WITH bumped AS (
                  SELECT $1, last_seq, $2, $3, $4, last_message_at FROM bumped
                  RETURNING id, seq, created_at
              ), queued AS (
-                 INSERT INTO outbox (message_id, socket_id)
-                 SELECT id, $5 FROM inserted
+                 INSERT INTO outbox (message_id, conversation_id, socket_id, created_at, claimed_until)
+                 SELECT id, $1, $5, at, at + interval '10 seconds'
+                 FROM inserted, (SELECT clock_timestamp() AS at) clock
                  RETURNING id
              ), read AS (
                  UPDATE conversation_members SET last_read_seq = inserted.seq
@@ -127,6 +133,7 @@ pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbE
         client_message_id: new.client_message_id.cloned(),
         created_at: Timestamp(row.try_get::<_, OffsetDateTime>("created_at")?),
         reactions: Vec::new(),
+        reactions_version: 0,
     };
     let outbox_id = row.try_get("outbox_id")?;
     let members = row

@@ -2,6 +2,9 @@
 //!
 //! Holding the lock makes "at most 20 distinct emoji" race-free and gives
 //! every change a consistent list to broadcast, in the order changes commit.
+//! Each change bumps the message's `reactions_version` under that lock, so
+//! the versions number the lists in commit order, whatever order the
+//! `reaction-updated` events reach clients in.
 
 use super::DbError;
 use super::pool::{Client, pg};
@@ -20,6 +23,8 @@ pub struct MessageReactions {
     pub conversation_id: ConversationId,
     pub seq: Seq,
     pub reactions: Vec<Reaction>,
+    /// The message's `reactions_version` after the change (unchanged when nothing changed).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +47,7 @@ pub async fn add(
     emoji: &Emoji,
 ) -> Result<ReactionChange, DbError> {
     let tx = pg(c).transaction().await?;
-    let Some((conversation_id, seq)) = lock_message(&tx, message, user).await? else {
+    let Some(locked) = lock_message(&tx, message, user).await? else {
         tx.rollback().await?;
         return Ok(ReactionChange::NotFound);
     };
@@ -67,14 +72,23 @@ pub async fn add(
         tx.rollback().await?;
         return Ok(ReactionChange::TooMany);
     }
-    if !mine {
-        tx.execute_typed(
-            "INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3)",
-            &params,
-        )
-        .await?;
-    }
-    let current = current(&tx, message, conversation_id, seq).await?;
+    let version = if mine {
+        locked.version
+    } else {
+        let row = tx
+            .query_typed_one(
+                "WITH added AS (
+                     INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3)
+                 )
+                 UPDATE messages SET reactions_version = reactions_version + 1
+                 WHERE id = $1
+                 RETURNING reactions_version",
+                &params,
+            )
+            .await?;
+        row.try_get(0)?
+    };
+    let current = current(&tx, message, &locked, version).await?;
     tx.commit().await?;
     Ok(if mine {
         ReactionChange::Unchanged(current)
@@ -90,13 +104,20 @@ pub async fn remove(
     emoji: &Emoji,
 ) -> Result<ReactionChange, DbError> {
     let tx = pg(c).transaction().await?;
-    let Some((conversation_id, seq)) = lock_message(&tx, message, user).await? else {
+    let Some(locked) = lock_message(&tx, message, user).await? else {
         tx.rollback().await?;
         return Ok(ReactionChange::NotFound);
     };
-    let deleted = tx
-        .execute_typed(
-            "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+    // One statement: the version moves only when a row was deleted.
+    let bumped = tx
+        .query_typed_opt(
+            "WITH removed AS (
+                 DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3
+                 RETURNING 1
+             )
+             UPDATE messages SET reactions_version = reactions_version + 1
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM removed)
+             RETURNING reactions_version",
             &[
                 (&message.get(), Type::INT8),
                 (&user.as_str(), Type::TEXT),
@@ -104,26 +125,38 @@ pub async fn remove(
             ],
         )
         .await?;
-    let current = current(&tx, message, conversation_id, seq).await?;
+    let deleted = bumped.is_some();
+    let version = match bumped {
+        Some(row) => row.try_get(0)?,
+        None => locked.version,
+    };
+    let current = current(&tx, message, &locked, version).await?;
     tx.commit().await?;
-    Ok(if deleted > 0 {
+    Ok(if deleted {
         ReactionChange::Changed(current)
     } else {
         ReactionChange::Unchanged(current)
     })
 }
 
-/// Locks the message if the user may see it; its conversation and seq.
+/// A message locked for a reaction change.
+struct Locked {
+    conversation_id: ConversationId,
+    seq: Seq,
+    version: i64,
+}
+
+/// Locks the message if the user may see it.
 async fn lock_message(
     tx: &Transaction<'_>,
     message: MessageId,
     user: &UserId,
-) -> Result<Option<(ConversationId, Seq)>, DbError> {
+) -> Result<Option<Locked>, DbError> {
     // NO KEY UPDATE: serialises reaction changes without blocking the key-share
     // locks that foreign-key checks (new reactions, outbox rows) take.
     let row = tx
         .query_typed_opt(
-            "SELECT m.conversation_id, m.seq FROM messages m
+            "SELECT m.conversation_id, m.seq, m.reactions_version FROM messages m
              WHERE m.id = $1 AND EXISTS (
                  SELECT 1 FROM conversation_members cm
                  WHERE cm.conversation_id = m.conversation_id AND cm.user_id = $2)
@@ -132,17 +165,18 @@ async fn lock_message(
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
-    Ok(Some((
-        ConversationId::from_db(row.try_get(0)?),
-        Seq::from_db(row.try_get(1)?),
-    )))
+    Ok(Some(Locked {
+        conversation_id: ConversationId::from_db(row.try_get(0)?),
+        seq: Seq::from_db(row.try_get(1)?),
+        version: row.try_get(2)?,
+    }))
 }
 
 async fn current(
     tx: &Transaction<'_>,
     message: MessageId,
-    conversation_id: ConversationId,
-    seq: Seq,
+    locked: &Locked,
+    version: i64,
 ) -> Result<MessageReactions, DbError> {
     let reactions = for_messages(tx, &[message])
         .await?
@@ -150,9 +184,10 @@ async fn current(
         .unwrap_or_default();
     Ok(MessageReactions {
         message_id: message,
-        conversation_id,
-        seq,
+        conversation_id: locked.conversation_id,
+        seq: locked.seq,
         reactions,
+        version,
     })
 }
 

@@ -12,7 +12,8 @@ use tokio_postgres::Row;
 macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.seq, m.sender_id, u.name AS sender_name, \
-         u.role AS sender_role, m.body, m.client_message_id, m.created_at"
+         u.role AS sender_role, m.body, m.client_message_id, m.created_at, \
+         m.reactions_version"
     };
 }
 pub(crate) use message_columns;
@@ -40,6 +41,7 @@ pub(crate) fn message(row: &Row) -> Result<Message, DbError> {
         client_message_id,
         created_at: Timestamp(row.try_get::<_, OffsetDateTime>("created_at")?),
         reactions: Vec::new(),
+        reactions_version: row.try_get("reactions_version")?,
     })
 }
 

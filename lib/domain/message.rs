@@ -31,6 +31,9 @@ pub struct Message {
     pub client_message_id: Option<ClientMessageId>,
     pub created_at: Timestamp,
     pub reactions: Vec<Reaction>,
+    /// Grows by one with every change to `reactions` (0: never reacted to):
+    /// a client keeps the list with the highest version it has seen.
+    pub reactions_version: i64,
 }
 
 /// A conversation member as listed in `GET /api/conversations`.

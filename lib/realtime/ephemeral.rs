@@ -53,6 +53,7 @@ pub async fn reaction_updated(app: &App, current: &db::reactions::MessageReactio
         "message_id": current.message_id,
         "seq": current.seq,
         "reactions": current.reactions,
+        "version": current.version,
     });
     best_effort(app, current.conversation_id, "reaction-updated", data, None).await;
 }

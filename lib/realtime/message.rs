@@ -1,18 +1,20 @@
-//! A stored message's events: `new-message` on the conversation channel and
-//! `conversation-updated` on every member's user channel.
+//! A stored message's events: `new-message` and the sender's `messages-read`
+//! on the conversation channel, and `conversation-updated` on every member's
+//! user channel.
 
 use super::{Delivery, conversation_channel, event, new_message_data, user_channel};
 use crate::app::App;
 use crate::db;
 use crate::domain::{Message, UserId};
-use crate::error::AppResult;
 use crate::pusher::events::MAX_BATCH_EVENTS;
 use crate::pusher::{BatchEvent, ChannelName, EventName, PusherError, SocketId};
 
-/// Both events of one message, ready to send.
+/// The events of one message, ready to send.
 struct MessageEvents {
     conversation: ChannelName,
     new_message: String,
+    /// Sending moved the sender's read position to the message's seq.
+    read: String,
     members: Vec<ChannelName>,
     updated: String,
 }
@@ -29,25 +31,37 @@ impl MessageEvents {
             conversation: conversation_channel(message.conversation_id)?,
             new_message: new_message_data(message)
                 .map_err(|e| PusherError::Encode(e.to_string()))?,
+            read: serde_json::json!({
+                "user_id": message.sender.id,
+                "last_read_seq": message.seq,
+            })
+            .to_string(),
             members: members.iter().map(user_channel).collect::<Result<_, _>>()?,
             updated: updated.to_string(),
         })
     }
 
-    /// Small conversations (the usual student and teacher): one batch request,
-    /// which Pusher accepts or refuses as a whole, so the outbox row's state
-    /// is exact. Larger groups: `new-message`, and one multi-channel trigger.
+    /// Small conversations (up to 8 members, the usual student and teacher):
+    /// one batch request, which Pusher accepts or refuses as a whole, so the
+    /// outbox row's state is exact. Larger groups: a batch of the two
+    /// conversation-channel events, and at the same time one multi-channel
+    /// trigger. `messages-read` rides along, so it costs no round trip; like
+    /// every event, it skips the socket that caused it (the sender's tab).
     async fn send(&self, app: &App, socket_id: Option<&SocketId>) -> Result<(), PusherError> {
         let (new_message, updated) = (event("new-message")?, event("conversation-updated")?);
-        if self.members.len() < MAX_BATCH_EVENTS {
-            let item = |channel: &ChannelName, name: &EventName, data: &str| BatchEvent {
-                channel: channel.clone(),
-                name: name.clone(),
-                data: data.to_owned(),
-                socket_id: socket_id.cloned(),
-                info: None,
-            };
-            let mut batch = vec![item(&self.conversation, &new_message, &self.new_message)];
+        let read = event("messages-read")?;
+        let item = |channel: &ChannelName, name: &EventName, data: &str| BatchEvent {
+            channel: channel.clone(),
+            name: name.clone(),
+            data: data.to_owned(),
+            socket_id: socket_id.cloned(),
+            info: None,
+        };
+        let mut batch = vec![
+            item(&self.conversation, &new_message, &self.new_message),
+            item(&self.conversation, &read, &self.read),
+        ];
+        if batch.len() + self.members.len() <= MAX_BATCH_EVENTS {
             batch.extend(
                 self.members
                     .iter()
@@ -55,25 +69,20 @@ impl MessageEvents {
             );
             return app.pusher.trigger_batch(&batch).await;
         }
-        let conversation = std::slice::from_ref(&self.conversation);
-        let (a, b) = tokio::join!(
-            app.pusher
-                .trigger(conversation, &new_message, &self.new_message, socket_id),
-            async {
-                // At most 100 channels per trigger; conversations hold at most 50 members.
-                for chunk in self.members.chunks(100) {
-                    app.pusher
-                        .trigger(chunk, &updated, &self.updated, socket_id)
-                        .await?;
-                }
-                Ok(())
+        let (a, b) = tokio::join!(app.pusher.trigger_batch(&batch), async {
+            // At most 100 channels per trigger; conversations hold at most 50 members.
+            for chunk in self.members.chunks(100) {
+                app.pusher
+                    .trigger(chunk, &updated, &self.updated, socket_id)
+                    .await?;
             }
-        );
+            Ok(())
+        });
         a.and(b)
     }
 }
 
-/// Both events, sent together (the send and the cron's redelivery).
+/// The message's events, sent together (the send and the cron's redelivery).
 pub async fn trigger_message(
     app: &App,
     members: &[UserId],
@@ -88,24 +97,40 @@ pub async fn trigger_message(
 /// Triggers a freshly stored message and records the outcome in its outbox
 /// row. No database connection is held while Pusher answers: with a small
 /// pool, a slow Pusher would otherwise queue every other request behind it.
+///
+/// The message is committed, so this never fails: a retry of a send that
+/// failed after its commit would store the message twice. When the outcome
+/// cannot be recorded (no free connection, the database went away), the row
+/// stays claimed by this send until its 10-second claim runs out, then the
+/// cron sends it (again, if Pusher had accepted it: clients dedupe by id).
 pub async fn deliver_new_message(
     app: &App,
     message: &Message,
     members: &[UserId],
     socket_id: Option<&SocketId>,
     outbox_id: i64,
-) -> AppResult<Delivery> {
+) -> Delivery {
     let outcome = trigger_message(app, members, message, socket_id).await;
-    let client = app.db.client().await?;
-    match outcome {
-        Ok(()) => {
-            db::outbox::mark_delivered(&**client, &[outbox_id]).await?;
-            Ok(Delivery::Sent)
-        }
+    let (delivery, error) = match &outcome {
+        Ok(()) => (Delivery::Sent, None),
         Err(e) => {
             tracing::warn!(message_id = %message.id, error = %e, "pusher trigger failed; event queued for redelivery");
-            db::outbox::mark_failed(&**client, outbox_id, &e.to_string()).await?;
-            Ok(Delivery::Queued)
+            (Delivery::Queued, Some(e.to_string()))
         }
+    };
+    if let Err(e) = record(app, outbox_id, error.as_deref()).await {
+        tracing::warn!(message_id = %message.id, outbox_id, error = %e,
+            "could not record the delivery outcome; the cron will send the event (again) once the send's claim expires");
+    }
+    delivery
+}
+
+async fn record(app: &App, outbox_id: i64, error: Option<&str>) -> Result<(), db::DbError> {
+    let client = app.db.client().await?;
+    match error {
+        None => db::outbox::mark_delivered(&**client, &[outbox_id]).await,
+        Some(e) => db::outbox::mark_failed(&**client, outbox_id, e)
+            .await
+            .map(drop),
     }
 }

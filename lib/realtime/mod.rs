@@ -1,13 +1,15 @@
 //! The realtime events and handing them to Pusher: channel names, event
-//! payloads, and delivery. The database is the source of truth; Pusher
-//! delivers at most once, so a message event that fails stays in the outbox
-//! for the cron to redeliver.
+//! payloads, delivery, and the cron's redelivery. The database is the source
+//! of truth; Pusher delivers at most once, so a message event that fails
+//! stays in the outbox for the cron to redeliver.
 
 mod ephemeral;
 mod message;
+mod redeliver;
 
 pub use ephemeral::{messages_read, reaction_updated, typing};
 pub use message::{deliver_new_message, trigger_message};
+pub use redeliver::{Redelivered, redeliver};
 
 use crate::domain::{ConversationId, Message, UserId};
 use crate::error::{AppError, AppResult};

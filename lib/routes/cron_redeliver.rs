@@ -1,31 +1,36 @@
-//! `GET /api/cron/redeliver`: Vercel Cron re-sends events Pusher did not accept,
-//! oldest first and in seq order within each conversation.
+//! `GET /api/cron/redeliver`: Vercel Cron re-sends events Pusher did not accept
+//! (fairly across conversations, in seq order within each), then purges old
+//! rows, looping within a time budget.
 
 use crate::app::App;
 use crate::db;
-use crate::domain::ConversationId;
 use crate::error::{AppError, AppResult};
 use crate::http::{Request, Response, json};
-use crate::pusher::SocketId;
 use crate::realtime;
 use http::{Method, StatusCode, header};
 use serde::Serialize;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
+use tokio::time::Instant;
 
-/// A send still waiting on its own trigger (2 s timeout) must not race us.
-const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
-/// A failed event is retried on the next run: the cron's schedule is the backoff.
-const RETRY_AFTER: Duration = Duration::ZERO;
-const BATCH: i64 = 200;
+/// The whole run, under Vercel's shortest default function limit (10 s);
+/// redelivery may use the first part, the purge gets the rest.
+const BUDGET: Duration = Duration::from_secs(8);
+const REDELIVERY_BUDGET: Duration = Duration::from_secs(6);
 const KEEP_DELIVERED: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Dead letters stay visible longer, for someone to look at (or re-queue).
+const KEEP_DEAD: Duration = Duration::from_secs(30 * 24 * 3600);
+const PURGE_BATCH: i64 = 5_000;
 
 #[derive(Serialize)]
 struct RedeliverResponse {
     delivered: usize,
     failed: usize,
+    dead_lettered: usize,
+    dead_letters: i64,
+    waiting: i64,
+    purged: u64,
+    drained: bool,
 }
 
 fn authorize(app: &App, req: &Request) -> AppResult<()> {
@@ -49,46 +54,46 @@ fn authorize(app: &App, req: &Request) -> AppResult<()> {
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET, Method::POST], "GET, POST")?;
     authorize(app, &req)?;
+    let started = Instant::now();
+    let run = realtime::redeliver(app, started + REDELIVERY_BUDGET).await?;
     let client = app.db.client().await?;
-    let pending = db::outbox::pending(&**client, IN_FLIGHT_GRACE, RETRY_AFTER, BATCH).await?;
-    let mut members: HashMap<ConversationId, Vec<_>> = HashMap::new();
-    // After one failure in a conversation, later seqs wait: clients see them in order.
-    let mut blocked: HashSet<ConversationId> = HashSet::new();
-    let (mut delivered, mut failed) = (0, 0);
-    for item in pending {
-        let conversation = item.message.conversation_id;
-        if blocked.contains(&conversation) {
-            continue;
-        }
-        if let Entry::Vacant(slot) = members.entry(conversation) {
-            slot.insert(db::conversations::member_ids(&**client, conversation).await?);
-        }
-        let ids = members
-            .get(&conversation)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let socket_id = item
-            .socket_id
-            .as_deref()
-            .and_then(|s| SocketId::parse(s).ok());
-        match realtime::trigger_message(app, ids, &item.message, socket_id.as_ref()).await {
-            Ok(()) => {
-                db::outbox::mark_delivered(&**client, &[item.id]).await?;
-                delivered += 1;
-            }
-            Err(e) => {
-                tracing::warn!(outbox_id = item.id, error = %e, "redelivery failed");
-                db::outbox::mark_failed(&**client, item.id, &e.to_string()).await?;
-                blocked.insert(conversation);
-                failed += 1;
-            }
+    // Delivered rows only matter while a retry could still race them.
+    let (mut purged, mut after_id) = (0, 0);
+    loop {
+        let step =
+            db::outbox::purge_step(&**client, KEEP_DELIVERED, KEEP_DEAD, after_id, PURGE_BATCH)
+                .await?;
+        purged += step.deleted;
+        after_id = step.next_after_id;
+        if step.done || started.elapsed() >= BUDGET {
+            break;
         }
     }
-    // Delivered rows only matter while a retry could still race them.
-    let purged = db::outbox::purge_delivered(&**client, KEEP_DELIVERED).await?;
-    tracing::info!(delivered, failed, purged, "redelivery run");
-    Ok(json(
-        StatusCode::OK,
-        &RedeliverResponse { delivered, failed },
-    ))
+    let backlog = db::outbox::backlog(&**client).await?;
+    let answer = RedeliverResponse {
+        delivered: run.delivered,
+        failed: run.failed,
+        dead_lettered: run.dead_lettered,
+        dead_letters: backlog.dead_letters,
+        waiting: backlog.waiting,
+        purged,
+        drained: run.drained,
+    };
+    tracing::info!(
+        delivered = answer.delivered,
+        failed = answer.failed,
+        dead_lettered = answer.dead_lettered,
+        dead_letters = answer.dead_letters,
+        waiting = answer.waiting,
+        purged = answer.purged,
+        drained = answer.drained,
+        "redelivery run"
+    );
+    if answer.dead_letters > 0 {
+        tracing::warn!(
+            dead_letters = answer.dead_letters,
+            "the outbox holds dead-lettered events (outbox.dead_at); see the README to re-queue them"
+        );
+    }
+    Ok(json(StatusCode::OK, &answer))
 }

@@ -44,6 +44,8 @@ impl ReactRequest {
 struct ReactResponse {
     message_id: MessageId,
     reactions: Vec<Reaction>,
+    /// The message's `reactions_version` with this list.
+    version: i64,
 }
 
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
@@ -58,6 +60,8 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             db::reactions::remove(&mut client, input.message_id, &user.id, &input.emoji).await?
         }
     };
+    // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.
+    drop(client);
     let current = match change {
         ReactionChange::NotFound => return Err(AppError::NotFound),
         ReactionChange::TooMany => {
@@ -77,6 +81,7 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         &ReactResponse {
             message_id: current.message_id,
             reactions: current.reactions,
+            version: current.version,
         },
     ))
 }

@@ -37,6 +37,8 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     let position = db::reads::mark_read(&**client, input.conversation_id, &user.id, input.seq)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.
+    drop(client);
     if position.moved {
         realtime::messages_read(app, input.conversation_id, &user.id, position.last_read_seq).await;
     }

@@ -78,7 +78,7 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
                 input.socket_id.as_ref(),
                 outbox_id,
             )
-            .await?;
+            .await;
             Ok(json(
                 StatusCode::CREATED,
                 &SendResponse {

@@ -32,7 +32,10 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     let (user, client) = crate::routes::session(app, &req).await?;
     let input = TypingRequest::parse(&req.json_fields()?)?;
     // The throttle lives in the database so it holds across function instances.
-    match db::typing::claim(&**client, input.conversation_id, &user.id, THROTTLE).await? {
+    let claim = db::typing::claim(&**client, input.conversation_id, &user.id, THROTTLE).await?;
+    // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.
+    drop(client);
+    match claim {
         db::typing::Claim::NotMember => return Err(AppError::NotFound),
         db::typing::Claim::Throttled => {}
         db::typing::Claim::Granted => {

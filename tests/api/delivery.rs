@@ -1,6 +1,6 @@
 //! Realtime delivery of sends: exclusion, truncation, and the outbox when Pusher is down.
 
-use crate::support::{CRON_SECRET, TestApp, assert_error, expect_silence, read};
+use crate::support::{CRON_SECRET, TestApp, Tweaks, assert_error, expect_silence, read};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -107,18 +107,21 @@ async fn with_pusher_down_a_send_is_queued_and_the_cron_delivers_it_later() {
     assert_error(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
     let (s, b) = read(cron(Some(CRON_SECRET)).await.unwrap()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b, json!({"delivered": 2, "failed": 0}));
-    // In seq order, once each.
     assert_eq!(
-        bob.expect("new-message").await.data_json(),
-        queued["message"]
+        b,
+        json!({"delivered": 2, "failed": 0, "dead_lettered": 0, "dead_letters": 0,
+               "waiting": 0, "purged": 0, "drained": true})
     );
-    assert_eq!(
-        bob.expect("new-message").await.data_json(),
-        second["message"]
-    );
+    // In seq order, once each, each with the sender's read position.
+    for sent in [&queued, &second] {
+        assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
+        assert_eq!(
+            bob.expect("messages-read").await.data_json(),
+            json!({"user_id": "u_alice", "last_read_seq": sent["message"]["seq"]})
+        );
+    }
     let (_, b) = read(cron(Some(CRON_SECRET)).await.unwrap()).await;
-    assert_eq!(b, json!({"delivered": 0, "failed": 0}));
+    assert_eq!((&b["delivered"], &b["drained"]), (&json!(0), &json!(true)));
     expect_silence(&mut bob, Duration::from_millis(300)).await;
     // A replay of the once-queued message now reports it sent, and sends nothing.
     let (s, again) = t
@@ -163,8 +166,41 @@ async fn a_large_group_gets_both_events_through_separate_triggers() {
         sent["message"]
     );
     assert_eq!(
+        room.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_alice", "last_read_seq": 1})
+    );
+    assert_eq!(
         last.expect("conversation-updated").await.data_json()["message_id"],
         sent["message"]["id"]
     );
     assert_eq!(sent["delivery"], "sent");
+}
+
+#[tokio::test]
+async fn a_send_moves_the_senders_read_position_in_the_same_pusher_request() {
+    let t = TestApp::start_with(Tweaks {
+        pusher_delay: Some(Duration::ZERO),
+        ..Tweaks::default()
+    })
+    .await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
+    let requests = || t.proxy.as_ref().map_or(0, |p| p.requests());
+    let before = requests();
+    let sent = t.send("u_alice", c, "read by me, obviously").await;
+    assert_eq!(requests() - before, 1, "one batch request per send");
+    assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
+    assert_eq!(
+        bob.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_alice", "last_read_seq": 1})
+    );
+    let (_, list) = t.get("/api/conversations", Some("u_bob")).await;
+    let members = list["conversations"][0]["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let alice = members.iter().find(|m| m["id"] == "u_alice");
+    assert_eq!(alice.map(|m| &m["last_read_seq"]), Some(&json!(1)));
 }

@@ -10,6 +10,7 @@ mod sockudo;
 #[path = "../pusher_sockudo/ws.rs"]
 mod ws;
 
+mod proxy;
 mod support;
 
 mod binaries;
@@ -21,7 +22,9 @@ mod history;
 mod hygiene;
 mod reactions;
 mod reads;
+mod redelivery;
 mod send;
 mod sessions;
+mod slow_pusher;
 mod typing;
 mod webhook;

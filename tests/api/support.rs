@@ -2,6 +2,7 @@
 //! like the contract.
 
 use crate::db::TestDb;
+use crate::proxy::SlowPusher;
 use crate::sockudo::{Sockudo, SockudoOptions};
 use crate::ws::WsClient;
 use messaging::app::App;
@@ -19,7 +20,18 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub db: TestDb,
     pub sockudo: Sockudo,
+    /// Between the server and Sockudo's HTTP API, when asked for.
+    pub proxy: Option<SlowPusher>,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// Departures from the default stack, for the tests that need them.
+#[derive(Default)]
+pub struct Tweaks {
+    /// The server's connection pool size (default 8).
+    pub pool_size: Option<usize>,
+    /// Pusher calls go through a proxy that holds each request this long.
+    pub pusher_delay: Option<std::time::Duration>,
 }
 
 impl Drop for TestApp {
@@ -61,6 +73,10 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(Tweaks::default()).await
+    }
+
+    pub async fn start_with(tweaks: Tweaks) -> Self {
         // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -72,13 +88,25 @@ impl TestApp {
         })
         .await;
         let db = TestDb::new().await;
-        let app = App::new(config_for(&db.url, &sockudo)).expect("test config");
+        let mut config = config_for(&db.url, &sockudo);
+        if let Some(size) = tweaks.pool_size {
+            config.db_pool_size = size;
+        }
+        let proxy = match tweaks.pusher_delay {
+            Some(delay) => Some(SlowPusher::start(&sockudo, delay).await),
+            None => None,
+        };
+        if let Some(proxy) = &proxy {
+            config.pusher = proxy.pusher_config(&sockudo);
+        }
+        let app = App::new(config).expect("test config");
         let server = tokio::spawn(messaging::server::serve_app(listener, app));
         Self {
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             db,
             sockudo,
+            proxy,
             server,
         }
     }

@@ -121,7 +121,7 @@ async fn a_summary_serialises_exactly_as_the_contract() {
                 "id": m.id.get(), "conversation_id": c.get(), "seq": 1,
                 "sender": {"id": "u_ann", "name": "ann", "role": "student"},
                 "body": "hello", "client_message_id": null, "created_at": created,
-                "reactions": [],
+                "reactions": [], "reactions_version": 0,
             },
             "last_read_seq": 0,
             "unread_count": 1,

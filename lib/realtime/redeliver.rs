@@ -1,0 +1,120 @@
+//! The cron's redelivery: claim a fair batch, send it with no connection
+//! held, record the outcomes; again, until the queue is drained or the
+//! time budget is spent.
+
+use super::trigger_message;
+use crate::app::App;
+use crate::db::{self, outbox::Claimed, outbox::Failed};
+use crate::domain::ConversationId;
+use crate::error::AppResult;
+use crate::pusher::SocketId;
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Rows claimed per step.
+pub const BATCH: i64 = 200;
+/// A claim outlives any run (budget plus one Pusher timeout), so it only
+/// expires when a run died holding it.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// This many failures in a row, and Pusher is taken to be down: the run stops.
+const GIVE_UP_AFTER: usize = 3;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Redelivered {
+    pub delivered: usize,
+    pub failed: usize,
+    /// Failed for the last allowed time during this run.
+    pub dead_lettered: usize,
+    /// Nothing was left to send when the run ended (rather than time running
+    /// out, or Pusher failing every attempt).
+    pub drained: bool,
+}
+
+/// The outcome of sending one claimed batch.
+#[derive(Default)]
+struct Sent {
+    delivered: Vec<i64>,
+    failed: Vec<(i64, String)>,
+    /// Claimed but not tried: give them back.
+    untried: Vec<i64>,
+}
+
+/// Sends claimed rows in their order. After a failure, the rest of that
+/// conversation waits (clients see its events in seq order).
+async fn send(app: &App, claimed: &Claimed, deadline: Instant) -> Sent {
+    let mut sent = Sent::default();
+    let mut blocked: HashSet<ConversationId> = HashSet::new();
+    let mut failures_in_a_row = 0;
+    for item in &claimed.items {
+        let stop = Instant::now() >= deadline || failures_in_a_row >= GIVE_UP_AFTER;
+        if stop || blocked.contains(&item.conversation_id) {
+            sent.untried.push(item.id);
+            continue;
+        }
+        let members = claimed
+            .members
+            .get(&item.conversation_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let socket_id = item
+            .socket_id
+            .as_deref()
+            .and_then(|s| SocketId::parse(s).ok());
+        match trigger_message(app, members, &item.message, socket_id.as_ref()).await {
+            Ok(()) => {
+                failures_in_a_row = 0;
+                sent.delivered.push(item.id);
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = item.id, message_id = %item.message.id,
+                    attempts = item.attempts + 1, error = %e, "redelivery failed");
+                failures_in_a_row += 1;
+                blocked.insert(item.conversation_id);
+                sent.failed.push((item.id, e.to_string()));
+            }
+        }
+    }
+    sent
+}
+
+/// Redelivers until nothing is due, `deadline` passes, or Pusher fails every
+/// attempt of a step. A connection is held only to claim and to record, never
+/// while Pusher answers. Rows failed in this run wait for a later run.
+pub async fn redeliver(app: &App, deadline: Instant) -> AppResult<Redelivered> {
+    let mut done = Redelivered::default();
+    let mut tried: Vec<i64> = Vec::new();
+    while Instant::now() < deadline {
+        let claimed = {
+            let mut client = app.db.client().await?;
+            db::outbox::claim(&mut client, BATCH, LEASE, &tried).await?
+        };
+        if claimed.items.is_empty() {
+            done.drained = true;
+            break;
+        }
+        let sent = send(app, &claimed, deadline).await;
+        let client = app.db.client().await?;
+        db::outbox::mark_delivered(&**client, &sent.delivered).await?;
+        for (id, error) in &sent.failed {
+            if db::outbox::mark_failed(&**client, *id, error).await? == Failed::DeadLettered {
+                tracing::error!(
+                    outbox_id = id,
+                    error = %error,
+                    "event dead-lettered after {} attempts; it will not be sent again",
+                    db::outbox::MAX_ATTEMPTS
+                );
+                done.dead_lettered += 1;
+            }
+            tried.push(*id);
+        }
+        db::outbox::release(&**client, &sent.untried).await?;
+        done.delivered += sent.delivered.len();
+        done.failed += sent.failed.len();
+        if sent.delivered.is_empty() && !sent.failed.is_empty() {
+            break;
+        }
+    }
+    Ok(done)
+}
