@@ -4,9 +4,12 @@
 //! for the cron to redeliver.
 
 mod ephemeral;
+mod membership;
 mod message;
+pub mod presence_reconcile;
 
 pub use ephemeral::{messages_read, reaction_updated, typing};
+pub use membership::{member_left, membership_updated};
 pub use message::{deliver_new_message, trigger_message};
 
 use crate::domain::{ConversationId, Message, UserId};

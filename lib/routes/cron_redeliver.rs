@@ -49,6 +49,7 @@ fn authorize(app: &App, req: &Request) -> AppResult<()> {
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET, Method::POST], "GET, POST")?;
     authorize(app, &req)?;
+    realtime::presence_reconcile::run(app).await;
     let client = app.db.client().await?;
     let pending = db::outbox::pending(&**client, IN_FLIGHT_GRACE, RETRY_AFTER, BATCH).await?;
     let mut members: HashMap<ConversationId, Vec<_>> = HashMap::new();

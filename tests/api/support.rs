@@ -56,11 +56,17 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
             cookie_name: "session".into(),
         },
         cron_secret: Some(CRON_SECRET.into()),
+        conversations: Default::default(),
     }
 }
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A stack whose configuration `adjust` changes first (policies, limits).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -72,7 +78,9 @@ impl TestApp {
         })
         .await;
         let db = TestDb::new().await;
-        let app = App::new(config_for(&db.url, &sockudo)).expect("test config");
+        let mut config = config_for(&db.url, &sockudo);
+        adjust(&mut config);
+        let app = App::new(config).expect("test config");
         let server = tokio::spawn(messaging::server::serve_app(listener, app));
         Self {
             base: format!("http://{addr}"),
@@ -188,6 +196,15 @@ impl TestApp {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
         read(req.send().await.expect("auth")).await
+    }
+
+    /// What Vercel Cron does every minute.
+    pub async fn cron(&self) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .get(format!("{}/api/cron/redeliver", self.base))
+            .bearer_auth(CRON_SECRET);
+        read(req.send().await.expect("cron")).await
     }
 
     pub async fn sql_one_i64(&self, sql: &str) -> i64 {
