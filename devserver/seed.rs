@@ -5,7 +5,7 @@ use crate::dev_login::DEMO_USERS;
 use anyhow::Context;
 use messaging::app::App;
 use messaging::db::{self, messages::Inserted};
-use messaging::domain::{ClientMessageId, MessageBody, Title, UserId};
+use messaging::domain::{ClientMessageId, MessageBody, UserId};
 
 pub async fn demo_data(app: &App) -> anyhow::Result<()> {
     let mut client = app
@@ -21,9 +21,9 @@ pub async fn demo_data(app: &App) -> anyhow::Result<()> {
             .context("seeding demo users")?;
         ids.push(id);
     }
-    let title = Title::parse("Sam & Taylor")?;
+    // A two-person conversation has no title of its own: each side sees the other's name.
     let (conversation_id, _) =
-        db::conversations::find_or_create_direct(&mut client, &ids[0], &ids[1], title.as_ref())
+        db::conversations::find_or_create_direct(&mut client, &ids[0], &ids[1])
             .await
             .context("seeding the demo conversation")?;
     // A fixed idempotency key makes this one message however often we start.

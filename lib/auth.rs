@@ -1,7 +1,7 @@
 //! The session token (an HS256 JWT issued by the Next.js app) -> the current user.
 
 use crate::config::SessionConfig;
-use crate::domain::UserId;
+use crate::domain::{UserId, is_invisible_format};
 use crate::error::AppError;
 use http::{HeaderMap, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -106,10 +106,14 @@ pub fn issue(claims: &Claims, secret: &[u8]) -> Result<String, AppError> {
     .map_err(AppError::internal)
 }
 
+/// Shown to other members as is: no control characters, and no bidirectional
+/// overrides or zero-width characters that would make it display as another name.
 fn clip(s: &str, max: usize) -> String {
-    s.trim()
+    s.chars()
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .collect::<String>()
+        .trim()
         .chars()
-        .filter(|c| !c.is_control())
         .take(max)
         .collect()
 }
@@ -171,6 +175,26 @@ mod tests {
         // {"alg":"none","typ":"JWT"} . {"sub":"u","exp":9999999999} . (no signature)
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1IiwiZXhwIjo5OTk5OTk5OTk5fQ.";
         assert!(verify(none, &session()).is_err());
+    }
+
+    #[test]
+    fn names_lose_bidi_overrides_and_zero_width_characters() {
+        let claims = Claims {
+            sub: "u_mallory".into(),
+            exp: now() + 60,
+            name: Some("\u{200B} Ms\u{2060} Smith \u{202E}rehcaeT\u{202C}\u{FEFF}".into()),
+            role: Some("stu\u{200D}dent".into()),
+        };
+        let token = issue(&claims, &session().secret).unwrap();
+        let user = verify(&token, &session()).unwrap();
+        assert_eq!(user.name.as_deref(), Some("Ms Smith rehcaeT"));
+        assert_eq!(user.role.as_deref(), Some("student"));
+        let only_invisible = Claims {
+            name: Some("\u{2066}\u{200B}\u{2069}".into()),
+            ..claims
+        };
+        let token = issue(&only_invisible, &session().secret).unwrap();
+        assert_eq!(verify(&token, &session()).unwrap().name, None);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The environment, read once at start. A bad value is one line naming the
 //! variable; secrets never appear in that line.
 
+use crate::db::rate_limits::Quota;
+use crate::domain::ConversationPolicy;
 use crate::pusher::PusherConfig;
 use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 /// What was wrong with which variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +98,68 @@ impl fmt::Debug for SessionConfig {
     }
 }
 
+/// Who may start conversations, how many, and how long "online" lasts without confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationConfig {
+    /// `CONVERSATION_POLICY` (default `open`).
+    pub policy: ConversationPolicy,
+    /// `CONVERSATION_CREATE_LIMIT` per `CONVERSATION_CREATE_PERIOD_SECONDS` (default 30 per hour).
+    pub create_quota: Quota,
+    /// `PRESENCE_TTL_SECONDS` (default 300): a member shows online in a conversation only
+    /// while Pusher confirmed it (webhook or the cron's reconciliation) within this time.
+    pub presence_ttl: Duration,
+}
+
+impl Default for ConversationConfig {
+    fn default() -> Self {
+        Self {
+            policy: ConversationPolicy::Open,
+            create_quota: Quota {
+                max: 30,
+                period: Duration::from_secs(3600),
+            },
+            presence_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+impl ConversationConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let policy = match env.get("CONVERSATION_POLICY") {
+            None => defaults.policy,
+            Some(raw) => ConversationPolicy::parse(&raw)
+                .map_err(|problem| ConfigError::new("CONVERSATION_POLICY", problem))?,
+        };
+        let max: u32 = env.parse_or("CONVERSATION_CREATE_LIMIT", defaults.create_quota.max)?;
+        let period: u64 = env.parse_or(
+            "CONVERSATION_CREATE_PERIOD_SECONDS",
+            defaults.create_quota.period.as_secs(),
+        )?;
+        if period == 0 {
+            return Err(ConfigError::new(
+                "CONVERSATION_CREATE_PERIOD_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        let ttl: u64 = env.parse_or("PRESENCE_TTL_SECONDS", defaults.presence_ttl.as_secs())?;
+        if ttl == 0 {
+            return Err(ConfigError::new(
+                "PRESENCE_TTL_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            policy,
+            create_quota: Quota {
+                max,
+                period: Duration::from_secs(period),
+            },
+            presence_ttl: Duration::from_secs(ttl),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -104,6 +169,7 @@ pub struct Config {
     pub session: SessionConfig,
     /// Absent: the cron route refuses every call (logged once per call).
     pub cron_secret: Option<String>,
+    pub conversations: ConversationConfig,
 }
 
 impl Config {
@@ -134,6 +200,7 @@ impl Config {
                 cookie_name,
             },
             cron_secret: env.get("CRON_SECRET"),
+            conversations: ConversationConfig::from_env(env)?,
         })
     }
 }
@@ -144,6 +211,7 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("pusher", &self.pusher)
             .field("session", &self.session)
+            .field("conversations", &self.conversations)
             .finish_non_exhaustive()
     }
 }

@@ -1,11 +1,12 @@
 //! Conversations: creation (one two-person conversation per pair), the caller's list, membership.
 
-pub use super::summaries::ConversationSummary;
+pub use super::summaries::{ConversationSummary, Selection, SummaryPage};
 
 use super::DbError;
 use super::pool::{Client, pg};
 use super::rows::{id_strs, user_id};
 use crate::domain::{ConversationId, Title, UserId};
+use std::time::Duration;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
@@ -16,25 +17,27 @@ fn direct_key(a: &UserId, b: &UserId) -> String {
 }
 
 /// The two-person conversation of `me` and `other`, created if needed (`true` when created now).
+/// It has no stored title: each side sees the other's name.
 /// Concurrent calls for the same pair get one conversation: the unique key
 /// makes the loser's insert wait for the winner's commit and then do nothing.
+/// When it exists and `me` had left it, `me` is back in (asking for it again is
+/// consent); `other`, if they had left, is not added back: leaving is how a
+/// person stops hearing from someone.
 pub async fn find_or_create_direct(
     c: &mut Client,
     me: &UserId,
     other: &UserId,
-    title: Option<&Title>,
 ) -> Result<(ConversationId, bool), DbError> {
     let key = direct_key(me, other);
     // A conversation found taken cannot vanish (nothing deletes them); the bound is only a guard.
     for _ in 0..3 {
         let tx = pg(c).transaction().await?;
-        let title = title.map(Title::as_str);
         let inserted = tx
             .query_typed_opt(
-                "INSERT INTO conversations (title, direct_key) VALUES ($1, $2)
+                "INSERT INTO conversations (direct_key) VALUES ($1)
                  ON CONFLICT (direct_key) DO NOTHING
                  RETURNING id",
-                &[(&title, Type::TEXT), (&key, Type::TEXT)],
+                &[(&key, Type::TEXT)],
             )
             .await?;
         if let Some(row) = inserted {
@@ -51,6 +54,7 @@ pub async fn find_or_create_direct(
             .await?;
         if let Some(row) = found {
             let id = ConversationId::from_db(row.try_get(0)?);
+            super::membership::rejoin(&tx, id, me).await?;
             tx.commit().await?;
             return Ok((id, false));
         }
@@ -60,7 +64,28 @@ pub async fn find_or_create_direct(
     )))
 }
 
-/// A new group of `me` and `others` (repeats and `me` among them are ignored).
+/// The pair's two-person conversation, when it exists and `me` is in it.
+pub async fn direct_of_member(
+    c: &impl GenericClient,
+    me: &UserId,
+    other: &UserId,
+) -> Result<Option<ConversationId>, DbError> {
+    let row = c
+        .query_typed_opt(
+            "SELECT c.id FROM conversations c
+             JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $2
+             WHERE c.direct_key = $1",
+            &[
+                (&direct_key(me, other), Type::TEXT),
+                (&me.as_str(), Type::TEXT),
+            ],
+        )
+        .await?;
+    row.map(|r| Ok(ConversationId::from_db(r.try_get(0)?)))
+        .transpose()
+}
+
+/// A new group of `me` and `others` (repeats and `me` among them are ignored), `me` its owner.
 /// An unknown member id fails with [`DbError::MissingReference`].
 pub async fn create_group(
     c: &mut Client,
@@ -76,9 +101,12 @@ pub async fn create_group(
         )
         .await?;
     let id = ConversationId::from_db(row.try_get(0)?);
-    let mut members = vec![me.clone()];
-    members.extend(others.iter().cloned());
-    add_members(&tx, id, &members).await?;
+    tx.execute_typed(
+        "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'owner')",
+        &[(&id.get(), Type::INT8), (&me.as_str(), Type::TEXT)],
+    )
+    .await?;
+    add_members(&tx, id, others).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -131,12 +159,14 @@ pub async fn member_ids(
     rows.iter().map(|r| user_id(r.try_get(0)?)).collect()
 }
 
-/// The user's conversations, most recent activity (last message, else creation) first.
+/// A page of the user's conversations, most recent activity (last message, else creation) first.
 pub async fn list_for_user(
     c: &impl GenericClient,
     user: &UserId,
-) -> Result<Vec<ConversationSummary>, DbError> {
-    super::summaries::load(c, user, None).await
+    selection: Selection,
+    presence_ttl: Duration,
+) -> Result<SummaryPage, DbError> {
+    super::summaries::load(c, user, selection, presence_ttl).await
 }
 
 /// One conversation as `user` sees it; `None` when it does not exist or they are not a member.
@@ -144,6 +174,8 @@ pub async fn summary(
     c: &impl GenericClient,
     id: ConversationId,
     user: &UserId,
+    presence_ttl: Duration,
 ) -> Result<Option<ConversationSummary>, DbError> {
-    Ok(super::summaries::load(c, user, Some(id)).await?.pop())
+    let page = super::summaries::load(c, user, Selection::One(id), presence_ttl).await?;
+    Ok(page.conversations.into_iter().next())
 }

@@ -3,6 +3,7 @@
 use super::DbError;
 use super::rows::{id_strs, user_id};
 use crate::domain::UserId;
+use std::collections::HashMap;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
@@ -46,4 +47,20 @@ pub async fn unknown_ids(c: &impl GenericClient, ids: &[UserId]) -> Result<Vec<U
         )
         .await?;
     rows.iter().map(|r| user_id(r.try_get(0)?)).collect()
+}
+
+/// The role of each known user among `ids` (`None`: known, without a role); unknown ids are absent.
+pub async fn roles(
+    c: &impl GenericClient,
+    ids: &[UserId],
+) -> Result<HashMap<UserId, Option<String>>, DbError> {
+    let rows = c
+        .query_typed(
+            "SELECT id, role FROM users WHERE id = ANY($1)",
+            &[(&id_strs(ids), Type::TEXT_ARRAY)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((user_id(r.try_get(0)?)?, r.try_get(1)?)))
+        .collect()
 }

@@ -40,14 +40,29 @@ impl MessageBody {
     }
 }
 
-/// An optional conversation title: at most 200 characters, trimmed; blank means none.
+/// Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069) and
+/// zero-width characters (U+200B..U+200D, U+2060, U+FEFF): invisible, and able
+/// to make a name or title display as something else (a reversed file name,
+/// "Teacher" spoofed by "Tea\u{200B}cher").
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// `raw` without the characters [`is_invisible_format`] names.
+pub fn strip_invisible_format(raw: &str) -> String {
+    raw.chars().filter(|c| !is_invisible_format(*c)).collect()
+}
+
+/// An optional conversation title: at most 200 characters, trimmed, bidirectional
+/// overrides and zero-width characters removed; blank means none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Title(String);
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
-        let trimmed = raw.trim();
+        let visible = strip_invisible_format(raw);
+        let trimmed = visible.trim();
         if trimmed.is_empty() {
             return Ok(None);
         }
@@ -106,6 +121,23 @@ mod tests {
         assert!(MessageBody::parse("é".repeat(4001)).is_err());
         assert!(MessageBody::parse(" \n\t".into()).is_err());
         assert!(MessageBody::parse(String::new()).is_err());
+    }
+
+    #[test]
+    fn titles_lose_bidi_overrides_and_zero_width_characters() {
+        let title = |raw: &str| Title::parse(raw).unwrap().map(|t| t.as_str().to_owned());
+        assert_eq!(
+            title("\u{202E}gnp.exe\u{202C} Maths\u{200B}\u{FEFF}").as_deref(),
+            Some("gnp.exe Maths")
+        );
+        assert_eq!(
+            title("\u{2066}Te\u{200D}am\u{2069}").as_deref(),
+            Some("Team")
+        );
+        // Nothing but invisible characters is a blank title: none.
+        assert_eq!(title(" \u{200B}\u{2060} "), None);
+        // Everything else is kept as it is.
+        assert_eq!(title("Café ☕").as_deref(), Some("Café ☕"));
     }
 
     #[test]

@@ -20,7 +20,10 @@ fn invalid(field: &str, reason: &str) -> AppError {
 /// rather than failing in the database.
 fn storable<'a>(field: &str, s: &'a str) -> Result<&'a str, AppError> {
     if s.contains('\0') {
-        Err(invalid(field, "must not contain the NUL character (U+0000)"))
+        Err(invalid(
+            field,
+            "must not contain the NUL character (U+0000)",
+        ))
     } else {
         Ok(s)
     }
@@ -97,6 +100,15 @@ impl Fields {
     pub fn i64(&self, field: &str) -> Result<i64, AppError> {
         self.opt_i64(field)?
             .ok_or_else(|| invalid(field, "is required"))
+    }
+
+    /// A JSON boolean (JSON bodies only: a form's "false" is not guessed at).
+    pub fn bool(&self, field: &str) -> Result<bool, AppError> {
+        match self.present(field) {
+            None => Err(invalid(field, "is required")),
+            Some(serde_json::Value::Bool(b)) if !self.textual => Ok(*b),
+            Some(_) => Err(invalid(field, "must be true or false")),
+        }
     }
 
     pub fn opt_str(&self, field: &str) -> Result<Option<&str>, AppError> {
@@ -177,7 +189,12 @@ mod tests {
         let f = Fields::from_json(br#"{"body":"a\u0000b","list":["x","\u0000"]}"#).unwrap();
         let err = f.str("body").unwrap_err().to_string();
         assert!(err.contains("body") && err.contains("NUL"), "{err}");
-        assert!(f.str_array("list").unwrap_err().to_string().contains("list"));
+        assert!(
+            f.str_array("list")
+                .unwrap_err()
+                .to_string()
+                .contains("list")
+        );
         let q = Fields::from_query("before=%00").unwrap();
         assert!(q.opt_str("before").is_err());
     }

@@ -4,10 +4,13 @@
 //! stays in the outbox for the cron to redeliver.
 
 mod ephemeral;
+mod membership;
 mod message;
+pub mod presence_reconcile;
 mod redeliver;
 
 pub use ephemeral::{messages_read, reaction_updated, typing};
+pub use membership::{member_left, membership_updated};
 pub use message::{deliver_new_message, trigger_message};
 pub use redeliver::{Redelivered, redeliver};
 

@@ -1,92 +1,64 @@
-//! `GET /api/conversations` (the caller's list) and `POST /api/conversations` (create).
+//! `GET /api/conversations` (a page of the caller's list) and `POST` (create, in
+//! `conversations_create`).
 
 use crate::app::App;
-use crate::db::{self, conversations::ConversationSummary};
-use crate::domain::{Title, UserId};
+use crate::db::{self, conversations::ConversationSummary, conversations::Selection};
+use crate::domain::ListCursor;
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
 use http::{Method, StatusCode};
 use serde::Serialize;
 
-/// 1..=49 other members: 50 people at most, Pusher's presence limit is 100.
-pub const MAX_OTHER_MEMBERS: usize = 49;
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 100;
 
-pub struct CreateRequest {
-    /// Other members: the caller and repeats removed, in the order given.
-    pub others: Vec<UserId>,
-    pub title: Option<Title>,
+pub struct ListRequest {
+    pub after: Option<ListCursor>,
+    pub limit: i64,
 }
 
-impl CreateRequest {
-    fn parse(f: &Fields, me: &UserId) -> AppResult<Self> {
-        let mut others: Vec<UserId> = Vec::new();
-        for raw in f.str_array("member_ids")? {
-            let id = UserId::parse("member_ids", raw)?;
-            if &id != me && !others.contains(&id) {
-                others.push(id);
-            }
-        }
-        if others.is_empty() || others.len() > MAX_OTHER_MEMBERS {
+impl ListRequest {
+    fn parse(f: &Fields) -> AppResult<Self> {
+        let limit = f.opt_i64("limit")?.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(AppError::Validation(format!(
-                "member_ids: must name 1 to {MAX_OTHER_MEMBERS} other users"
+                "limit: must be between 1 and {MAX_LIMIT}"
             )));
         }
-        let title = f.opt_str("title")?.map(Title::parse).transpose()?.flatten();
-        Ok(Self { others, title })
+        let after = f
+            .opt_str("cursor")?
+            .filter(|c| !c.is_empty())
+            .map(ListCursor::parse)
+            .transpose()?;
+        Ok(Self { after, limit })
     }
 }
 
 #[derive(Serialize)]
 struct ListResponse {
     conversations: Vec<ConversationSummary>,
-}
-
-#[derive(Serialize)]
-struct CreateResponse {
-    conversation: ConversationSummary,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    next_cursor: Option<String>,
 }
 
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET, Method::POST], "GET, POST")?;
-    let (user, mut client) = crate::routes::session(app, &req).await?;
-    if req.method == Method::GET {
-        let conversations = db::conversations::list_for_user(&**client, &user.id).await?;
-        return Ok(json(StatusCode::OK, &ListResponse { conversations }));
+    if req.method == Method::POST {
+        return super::conversations_create::handle(app, req).await;
     }
-    let input = CreateRequest::parse(&req.json_fields()?, &user.id)?;
-    if let Some(unknown) = db::users::unknown_ids(&**client, &input.others)
-        .await?
-        .first()
-    {
-        return Err(AppError::Validation(format!(
-            "member_ids: unknown user {unknown}"
-        )));
-    }
-    let (id, created) = match input.others.as_slice() {
-        [other] => {
-            db::conversations::find_or_create_direct(
-                &mut client,
-                &user.id,
-                other,
-                input.title.as_ref(),
-            )
-            .await?
-        }
-        others => (
-            db::conversations::create_group(&mut client, &user.id, others, input.title.as_ref())
-                .await?,
-            true,
-        ),
+    let (user, client) = crate::routes::session(app, &req).await?;
+    let input = ListRequest::parse(&req.query_fields()?)?;
+    let selection = Selection::Page {
+        after: input.after,
+        limit: input.limit,
     };
-    let conversation = db::conversations::summary(&**client, id, &user.id)
-        .await?
-        .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("conversation {id} vanished after creation"))
-        })?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(json(status, &CreateResponse { conversation }))
+    let ttl = app.config.conversations.presence_ttl;
+    let page = db::conversations::list_for_user(&**client, &user.id, selection, ttl).await?;
+    Ok(json(
+        StatusCode::OK,
+        &ListResponse {
+            conversations: page.conversations,
+            next_cursor: page.next.map(|c| c.encode()),
+        },
+    ))
 }

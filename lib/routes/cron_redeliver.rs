@@ -56,6 +56,8 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     authorize(app, &req)?;
     let started = Instant::now();
     let run = realtime::redeliver(app, started + REDELIVERY_BUDGET).await?;
+    // Presence after the outbox: message events matter more within the budget.
+    realtime::presence_reconcile::run(app).await;
     let client = app.db.client().await?;
     // Delivered rows only matter while a retry could still race them.
     let (mut purged, mut after_id) = (0, 0);

@@ -2,6 +2,9 @@
 //! `Route` names them, for the Vercel entry points and the dev server alike.
 
 mod conversations;
+mod conversations_create;
+mod conversations_leave;
+mod conversations_mute;
 mod cron_redeliver;
 mod messages_history;
 mod messages_react;
@@ -29,10 +32,12 @@ pub enum Route {
     MessagesTyping,
     MessagesReact,
     PusherWebhook,
+    ConversationsLeave,
+    ConversationsMute,
 }
 
 impl Route {
-    pub const ALL: [Route; 9] = [
+    pub const ALL: [Route; 11] = [
         Route::MessagesSend,
         Route::MessagesHistory,
         Route::PusherAuth,
@@ -42,6 +47,8 @@ impl Route {
         Route::MessagesTyping,
         Route::MessagesReact,
         Route::PusherWebhook,
+        Route::ConversationsLeave,
+        Route::ConversationsMute,
     ];
 
     /// The path Vercel derives from the function's file under `api/`.
@@ -56,6 +63,8 @@ impl Route {
             Route::MessagesTyping => "/api/messages/typing",
             Route::MessagesReact => "/api/messages/react",
             Route::PusherWebhook => "/api/pusher/webhook",
+            Route::ConversationsLeave => "/api/conversations/leave",
+            Route::ConversationsMute => "/api/conversations/mute",
         }
     }
 
@@ -79,6 +88,8 @@ impl Route {
             Route::MessagesTyping => messages_typing::handle(app, req).await,
             Route::MessagesReact => messages_react::handle(app, req).await,
             Route::PusherWebhook => pusher_webhook::handle(app, req).await,
+            Route::ConversationsLeave => conversations_leave::handle(app, req).await,
+            Route::ConversationsMute => conversations_mute::handle(app, req).await,
         }
     }
 }

@@ -76,6 +76,8 @@ async fn each_function_binary_serves_its_route_on_the_vercel_runtime() {
         (env!("CARGO_BIN_EXE_messages_typing"), "POST"),
         (env!("CARGO_BIN_EXE_messages_react"), "POST"),
         (env!("CARGO_BIN_EXE_pusher_webhook"), "POST"),
+        (env!("CARGO_BIN_EXE_conversations_leave"), "POST"),
+        (env!("CARGO_BIN_EXE_conversations_mute"), "POST"),
     ];
     for (exe, allow) in bins {
         let port = free_port();

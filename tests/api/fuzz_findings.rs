@@ -19,18 +19,46 @@ async fn nul_in_any_text_field_is_a_400_naming_the_field_on_every_route() {
     let sent = t.send("u_alice", c, "hello").await;
     let m = sent["message"]["id"].as_i64().unwrap();
     let cases = [
-        ("/api/messages/send", json!({"conversation_id": c, "body": "a\u{0}b"}), "body"),
+        (
+            "/api/messages/send",
+            json!({"conversation_id": c, "body": "a\u{0}b"}),
+            "body",
+        ),
         (
             "/api/messages/send",
             json!({"conversation_id": c, "body": "ok", "client_message_id": "k\u{0}"}),
             "client_message_id",
         ),
-        ("/api/messages/send", json!({"conversation_id": c, "body": "ok", "socket_id": "1.\u{0}"}), "socket_id"),
-        ("/api/conversations", json!({"member_ids": ["u_bob\u{0}"]}), "member_ids"),
-        ("/api/conversations", json!({"member_ids": ["u_bob"], "title": "x\u{0}"}), "title"),
-        ("/api/messages/react", json!({"message_id": m, "emoji": "\u{0}", "action": "add"}), "emoji"),
-        ("/api/messages/react", json!({"message_id": m, "emoji": "x", "action": "add\u{0}"}), "action"),
-        ("/api/messages/typing", json!({"conversation_id": c, "socket_id": "\u{0}"}), "socket_id"),
+        (
+            "/api/messages/send",
+            json!({"conversation_id": c, "body": "ok", "socket_id": "1.\u{0}"}),
+            "socket_id",
+        ),
+        (
+            "/api/conversations",
+            json!({"member_ids": ["u_bob\u{0}"]}),
+            "member_ids",
+        ),
+        (
+            "/api/conversations",
+            json!({"member_ids": ["u_bob"], "title": "x\u{0}"}),
+            "title",
+        ),
+        (
+            "/api/messages/react",
+            json!({"message_id": m, "emoji": "\u{0}", "action": "add"}),
+            "emoji",
+        ),
+        (
+            "/api/messages/react",
+            json!({"message_id": m, "emoji": "x", "action": "add\u{0}"}),
+            "action",
+        ),
+        (
+            "/api/messages/typing",
+            json!({"conversation_id": c, "socket_id": "\u{0}"}),
+            "socket_id",
+        ),
     ];
     for (path, body, field) in cases {
         let (status, resp) = t.post(path, Some("u_alice"), body.clone()).await;
@@ -39,7 +67,10 @@ async fn nul_in_any_text_field_is_a_400_naming_the_field_on_every_route() {
         assert!(text.contains(field), "{path} {body}: {text}");
     }
     let (status, resp) = t
-        .get(&format!("/api/messages/history?conversation_id={c}&before=%00"), Some("u_alice"))
+        .get(
+            &format!("/api/messages/history?conversation_id={c}&before=%00"),
+            Some("u_alice"),
+        )
         .await;
     assert_error(status, &resp, StatusCode::BAD_REQUEST, "validation_failed");
     // Nothing was stored by the refused sends.

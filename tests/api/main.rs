@@ -15,11 +15,15 @@ mod support;
 
 mod binaries;
 mod channel_auth;
+mod conversation_list;
+mod conversation_policy;
 mod conversations;
 mod delivery;
 mod fuzz_findings;
 mod history;
 mod hygiene;
+mod leave;
+mod presence;
 mod reactions;
 mod reads;
 mod redelivery;

@@ -10,6 +10,7 @@ async fn slow_stack(delay_ms: u64) -> TestApp {
     TestApp::start_with(Tweaks {
         pool_size: Some(1),
         pusher_delay: Some(Duration::from_millis(delay_ms)),
+        ..Tweaks::default()
     })
     .await
 }

@@ -32,6 +32,8 @@ pub struct Tweaks {
     pub pool_size: Option<usize>,
     /// Pusher calls go through a proxy that holds each request this long.
     pub pusher_delay: Option<std::time::Duration>,
+    /// Any other change to the configuration (policies, limits).
+    pub adjust: Option<Box<dyn FnOnce(&mut Config)>>,
 }
 
 impl Drop for TestApp {
@@ -68,12 +70,22 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
             cookie_name: "session".into(),
         },
         cron_secret: Some(CRON_SECRET.into()),
+        conversations: Default::default(),
     }
 }
 
 impl TestApp {
     pub async fn start() -> Self {
         Self::start_with(Tweaks::default()).await
+    }
+
+    /// A stack whose configuration `adjust` changes first (policies, limits).
+    pub async fn start_configured(adjust: impl FnOnce(&mut Config) + 'static) -> Self {
+        Self::start_with(Tweaks {
+            adjust: Some(Box::new(adjust)),
+            ..Tweaks::default()
+        })
+        .await
     }
 
     pub async fn start_with(tweaks: Tweaks) -> Self {
@@ -98,6 +110,9 @@ impl TestApp {
         };
         if let Some(proxy) = &proxy {
             config.pusher = proxy.pusher_config(&sockudo);
+        }
+        if let Some(adjust) = tweaks.adjust {
+            adjust(&mut config);
         }
         let app = App::new(config).expect("test config");
         let server = tokio::spawn(messaging::server::serve_app(listener, app));
@@ -216,6 +231,15 @@ impl TestApp {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
         read(req.send().await.expect("auth")).await
+    }
+
+    /// What Vercel Cron does every minute.
+    pub async fn cron(&self) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .get(format!("{}/api/cron/redeliver", self.base))
+            .bearer_auth(CRON_SECRET);
+        read(req.send().await.expect("cron")).await
     }
 
     pub async fn sql_one_i64(&self, sql: &str) -> i64 {

@@ -2,10 +2,37 @@
 
 use crate::common_db::TestDb;
 use crate::support::{self, send, uid, users};
-use messaging::db::{DbError, conversations, presence, reactions, reads, users as db_users};
-use messaging::domain::{Emoji, Seq, Title};
+use messaging::db::conversations::{ConversationSummary, Selection};
+use messaging::db::{
+    DbError, GenericClient, conversations, presence, reactions, reads, users as db_users,
+};
+use messaging::domain::{ConversationId, Emoji, Seq, Title, UserId};
 use messaging::error::AppError;
 use serde_json::json;
+use std::time::Duration;
+
+const TTL: Duration = Duration::from_secs(300);
+
+async fn list(c: &impl GenericClient, user: &UserId) -> Vec<ConversationSummary> {
+    let all = Selection::Page {
+        after: None,
+        limit: 100,
+    };
+    conversations::list_for_user(c, user, all, TTL)
+        .await
+        .expect("list")
+        .conversations
+}
+
+async fn summary(
+    c: &impl GenericClient,
+    id: ConversationId,
+    user: &UserId,
+) -> Option<ConversationSummary> {
+    conversations::summary(c, id, user, TTL)
+        .await
+        .expect("summary")
+}
 
 #[tokio::test]
 async fn the_list_is_most_recent_first_with_unread_counts_and_last_messages() {
@@ -38,19 +65,17 @@ async fn the_list_is_most_recent_first_with_unread_counts_and_last_messages() {
     .await
     .expect("react");
 
-    let list = conversations::list_for_user(&**client, &u[0])
-        .await
-        .expect("list");
-    let order: Vec<_> = list.iter().map(|c| c.id).collect();
+    let mine = list(&**client, &u[0]).await;
+    let order: Vec<_> = mine.iter().map(|c| c.id).collect();
     // Activity is the last message, else creation: the group was created before any message.
     assert_eq!(order, vec![with_cat, with_bob, group]);
-    let bob_conv = &list[1];
+    let bob_conv = &mine[1];
     assert_eq!(
         (bob_conv.unread_count, bob_conv.last_read_seq),
         (2, Seq::ZERO)
     );
     assert_eq!(bob_conv.last_message.as_ref().map(|m| m.seq.get()), Some(2));
-    let cat_conv = &list[0];
+    let cat_conv = &mine[0];
     assert_eq!(cat_conv.unread_count, 0, "own messages are read");
     let m = cat_conv.last_message.as_ref().expect("last message");
     assert_eq!(
@@ -58,31 +83,21 @@ async fn the_list_is_most_recent_first_with_unread_counts_and_last_messages() {
         1,
         "the last message carries its reactions"
     );
-    assert_eq!(list[2].title.as_deref(), Some("Study group"));
-    assert_eq!(list[2].members.len(), 3);
-    assert!(list[2].last_message.is_none());
+    assert_eq!(mine[2].title.as_deref(), Some("Study group"));
+    assert_eq!(mine[2].members.len(), 3);
+    assert!(mine[2].last_message.is_none());
 
     reads::mark_read(&**client, with_bob, &u[0], Seq::from_db(1))
         .await
         .expect("read");
-    let s = conversations::summary(&**client, with_bob, &u[0])
-        .await
-        .expect("summary")
-        .expect("member");
+    let s = summary(&**client, with_bob, &u[0]).await.expect("member");
     assert_eq!((s.last_read_seq, s.unread_count), (Seq::from_db(1), 1));
     assert_eq!(
-        conversations::summary(&**client, with_bob, &u[2])
-            .await
-            .expect("summary"),
+        summary(&**client, with_bob, &u[2]).await,
         None,
         "a non-member sees nothing"
     );
-    assert!(
-        conversations::list_for_user(&**client, &uid("u_nobody"))
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(list(&**client, &uid("u_nobody")).await.is_empty());
 }
 
 #[tokio::test]
@@ -92,29 +107,24 @@ async fn a_summary_serialises_exactly_as_the_contract() {
     let c = support::direct(&t.db, &u[0], &u[1]).await;
     let m = send(&t.db, c, &u[0], "hello").await;
     let mut client = t.pooled().await;
-    presence::apply(
-        &mut client,
-        &u[1],
-        "presence-conversation-1",
-        true,
-        1_795_685_400_123,
-    )
-    .await
-    .expect("presence");
-    let s = conversations::summary(&**client, c, &u[1])
-        .await
-        .expect("summary")
-        .expect("member");
+    // Bob joined and left this conversation's presence channel.
+    let channel = format!("presence-conversation-{c}");
+    for (present, ms) in [(true, 1_795_685_400_000), (false, 1_795_685_400_123)] {
+        presence::apply(&mut client, &u[1], &channel, present, ms)
+            .await
+            .expect("presence");
+    }
+    let s = summary(&**client, c, &u[1]).await.expect("member");
     let created = m.created_at.to_rfc3339_millis();
     assert_eq!(
         serde_json::to_value(&s).expect("json"),
         json!({
             "id": c.get(),
-            "title": null,
+            "title": "ann",
             "members": [
                 {"id": "u_ann", "name": "ann", "role": "student", "online": false, "last_seen_at": null,
                  "last_read_seq": 1},
-                {"id": "u_bob", "name": "bob", "role": "student", "online": true,
+                {"id": "u_bob", "name": "bob", "role": "student", "online": false,
                  "last_seen_at": "2026-11-26T09:30:00.123Z", "last_read_seq": 0},
             ],
             "last_message": {
@@ -125,6 +135,7 @@ async fn a_summary_serialises_exactly_as_the_contract() {
             },
             "last_read_seq": 0,
             "unread_count": 1,
+            "muted": false,
         })
     );
 }
@@ -169,11 +180,11 @@ async fn groups_ignore_repeats_and_the_caller_and_refuse_unknown_members() {
     assert_eq!(count, 1, "the failed creation left nothing behind");
 
     // The direct pair is found again from either side, never duplicated.
-    let (first, created) = conversations::find_or_create_direct(&mut client, &u[0], &u[1], None)
+    let (first, created) = conversations::find_or_create_direct(&mut client, &u[0], &u[1])
         .await
         .expect("direct");
     assert!(created);
-    let (again, created) = conversations::find_or_create_direct(&mut client, &u[1], &u[0], None)
+    let (again, created) = conversations::find_or_create_direct(&mut client, &u[1], &u[0])
         .await
         .expect("direct");
     assert_eq!((again, created), (first, false));

@@ -9,6 +9,7 @@ mod history;
 mod migrations;
 mod outbox;
 mod presence;
+mod rate_limits;
 mod reactions;
 mod reads;
 mod sends;

@@ -147,3 +147,38 @@ async fn concurrent_channels_of_one_user_are_counted_right() {
         );
     }
 }
+
+#[tokio::test]
+async fn reconciliation_corrects_missed_events_but_not_newer_ones() {
+    let t = TestDb::new().await;
+    let u = users(&t.db, &["u_ann", "u_bob", "u_cat", "u_dan"]).await;
+    let (one, two) = ("presence-conversation-1", "presence-conversation-2");
+    apply(&t, &u[0], one, true, T0).await;
+    apply(&t, &u[1], two, true, T0).await;
+    apply(&t, &u[2], one, false, T0).await;
+    // Dan's join is newer than the snapshot: Pusher's list predates it.
+    apply(&t, &u[3], one, true, T0 + 2_000).await;
+    let snapshot = presence::Snapshot {
+        taken_ms: T0 + 1_000,
+        occupied: vec![one.to_owned()],
+        examined: vec![(one.to_owned(), vec![u[2].clone(), uid("u_unknown")])],
+    };
+    let client = t.pooled().await;
+    let r = presence::reconcile(&**client, &snapshot)
+        .await
+        .expect("reconcile");
+    // Ann: not in her channel's list. Bob: his channel is empty. Cat: listed.
+    assert_eq!((r.joined, r.left, r.confirmed), (1, 2, 1));
+    let mut online = Vec::new();
+    for user in &u {
+        let state = presence::get(&**client, user).await.expect("get");
+        online.push(state.expect("user").online);
+    }
+    // Ann and Bob gone, Cat there, and Dan's event, newer than the snapshot, wins.
+    assert_eq!(online, vec![false, false, true, true]);
+    // The same snapshot again changes nothing more.
+    let again = presence::reconcile(&**client, &snapshot)
+        .await
+        .expect("reconcile");
+    assert_eq!((again.joined, again.left), (0, 0));
+}

@@ -180,7 +180,7 @@ async fn concurrent_creation_of_one_pair_yields_one_conversation() {
         };
         tasks.push(tokio::spawn(async move {
             let mut client = db.client().await.expect("client");
-            conversations::find_or_create_direct(&mut client, &me, &other, None)
+            conversations::find_or_create_direct(&mut client, &me, &other)
                 .await
                 .expect("find or create")
         }));

@@ -33,7 +33,7 @@ pub async fn users(db: &Db, ids: &[&str]) -> Vec<UserId> {
 
 pub async fn direct(db: &Db, a: &UserId, b: &UserId) -> ConversationId {
     let mut client = db.client().await.expect("client");
-    conversations::find_or_create_direct(&mut client, a, b, None)
+    conversations::find_or_create_direct(&mut client, a, b)
         .await
         .expect("direct conversation")
         .0
