@@ -4,11 +4,13 @@
 
 use super::trigger_message;
 use crate::app::App;
-use crate::db::{self, outbox::Claimed, outbox::Failed};
-use crate::domain::ConversationId;
+use crate::db::{self, outbox::Claimed, outbox::Failed, outbox::OutboxItem};
+use crate::domain::{ConversationId, UserId};
 use crate::error::AppResult;
 use crate::pusher::SocketId;
-use std::collections::HashSet;
+use futures_util::{StreamExt, stream};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -19,6 +21,9 @@ pub const BATCH: i64 = 200;
 pub const LEASE: Duration = Duration::from_secs(120);
 /// This many failures in a row, and Pusher is taken to be down: the run stops.
 const GIVE_UP_AFTER: usize = 3;
+/// Conversations sent at once (a backlog after an outage spans many); each
+/// conversation's events still go one after another.
+const PARALLEL_CONVERSATIONS: usize = 8;
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,38 +46,79 @@ struct Sent {
     untried: Vec<i64>,
 }
 
-/// Sends claimed rows in their order. After a failure, the rest of that
+/// Sends claimed rows, several conversations at once, each conversation's
+/// rows one after another in seq order. After a failure, the rest of that
 /// conversation waits (clients see its events in seq order).
 async fn send(app: &App, claimed: &Claimed, deadline: Instant) -> Sent {
-    let mut sent = Sent::default();
-    let mut blocked: HashSet<ConversationId> = HashSet::new();
-    let mut failures_in_a_row = 0;
+    // Conversations in claim order (oldest waiting first), each with its rows.
+    let mut order: Vec<ConversationId> = Vec::new();
+    let mut rows: HashMap<ConversationId, Vec<&OutboxItem>> = HashMap::new();
     for item in &claimed.items {
-        let stop = Instant::now() >= deadline || failures_in_a_row >= GIVE_UP_AFTER;
-        if stop || blocked.contains(&item.conversation_id) {
-            sent.untried.push(item.id);
-            continue;
-        }
+        rows.entry(item.conversation_id)
+            .or_insert_with(|| {
+                order.push(item.conversation_id);
+                Vec::new()
+            })
+            .push(item);
+    }
+    let failures_in_a_row = AtomicUsize::new(0);
+    // Built up front (not lazily in the stream), which keeps the future `Send`.
+    let mut conversations = Vec::with_capacity(order.len());
+    for id in &order {
         let members = claimed
             .members
-            .get(&item.conversation_id)
+            .get(id)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        let items = rows.get(id).map(Vec::as_slice).unwrap_or_default();
+        conversations.push(send_conversation(
+            app,
+            members,
+            items,
+            deadline,
+            &failures_in_a_row,
+        ));
+    }
+    let mut sent = Sent::default();
+    let mut parts = stream::iter(conversations).buffer_unordered(PARALLEL_CONVERSATIONS);
+    while let Some(part) = parts.next().await {
+        sent.delivered.extend(part.delivered);
+        sent.failed.extend(part.failed);
+        sent.untried.extend(part.untried);
+    }
+    sent
+}
+
+async fn send_conversation(
+    app: &App,
+    members: &[UserId],
+    items: &[&OutboxItem],
+    deadline: Instant,
+    failures_in_a_row: &AtomicUsize,
+) -> Sent {
+    let mut sent = Sent::default();
+    for (n, item) in items.iter().enumerate() {
+        let pusher_down = failures_in_a_row.load(Ordering::Relaxed) >= GIVE_UP_AFTER;
+        if Instant::now() >= deadline || pusher_down {
+            sent.untried.extend(items[n..].iter().map(|i| i.id));
+            break;
+        }
         let socket_id = item
             .socket_id
             .as_deref()
             .and_then(|s| SocketId::parse(s).ok());
         match trigger_message(app, members, &item.message, socket_id.as_ref()).await {
             Ok(()) => {
-                failures_in_a_row = 0;
+                failures_in_a_row.store(0, Ordering::Relaxed);
                 sent.delivered.push(item.id);
             }
             Err(e) => {
                 tracing::warn!(outbox_id = item.id, message_id = %item.message.id,
                     attempts = item.attempts + 1, error = %e, "redelivery failed");
-                failures_in_a_row += 1;
-                blocked.insert(item.conversation_id);
+                failures_in_a_row.fetch_add(1, Ordering::Relaxed);
                 sent.failed.push((item.id, e.to_string()));
+                sent.untried.extend(items[n + 1..].iter().map(|i| i.id));
+                break;
             }
         }
     }

@@ -185,3 +185,27 @@ async fn one_run_purges_more_than_one_batch_and_steps_over_waiting_rows() {
     assert_eq!(run["waiting"], 3, "{run}");
     assert_eq!(t.sql_one_i64("SELECT count(*) FROM outbox").await, 3);
 }
+
+#[tokio::test]
+async fn a_run_sends_several_conversations_at_once() {
+    let delay = Duration::from_millis(500);
+    let t = TestApp::start_with(Tweaks {
+        pusher_delay: Some(delay),
+        ..Tweaks::default()
+    })
+    .await;
+    for other in ["u_b1", "u_b2", "u_b3", "u_b4", "u_b5", "u_b6"] {
+        let c = t.conversation("u_alice", other).await;
+        backlog(&t, c, "u_alice", 2).await;
+    }
+    let start = std::time::Instant::now();
+    let run = cron(&t).await;
+    let took = start.elapsed();
+    eprintln!("12 events in 6 conversations, Pusher delay {delay:?}: one run took {took:?}");
+    assert_eq!(
+        (&run["delivered"], &run["drained"]),
+        (&json!(12), &json!(true))
+    );
+    // One after another would take 12 delays; each conversation's two go in order.
+    assert!(took < delay * 4, "{took:?}");
+}
