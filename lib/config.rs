@@ -1,6 +1,7 @@
 //! The environment, read once at start. A bad value is one line naming the
 //! variable; secrets never appear in that line.
 
+use crate::limits::Limits;
 use crate::pusher::PusherConfig;
 use std::collections::HashMap;
 use std::fmt;
@@ -104,6 +105,8 @@ pub struct Config {
     pub session: SessionConfig,
     /// Absent: the cron route refuses every call (logged once per call).
     pub cron_secret: Option<String>,
+    /// Rate limits per user and action (`RATE_LIMIT_*`).
+    pub limits: Limits,
 }
 
 impl Config {
@@ -134,6 +137,7 @@ impl Config {
                 cookie_name,
             },
             cron_secret: env.get("CRON_SECRET"),
+            limits: Limits::from_env(env)?,
         })
     }
 }

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0003_messages.sql"),
     migration!("0004_outbox.sql"),
     migration!("0005_typing_throttle.sql"),
+    migration!("0009_rate_limits_emoji_chars.sql"),
 ];
 
 /// Arbitrary, fixed: the first key of the migration advisory lock (the second is the schema).

@@ -19,6 +19,7 @@ mod delivery;
 mod fuzz_findings;
 mod history;
 mod hygiene;
+mod rate_limits;
 mod reactions;
 mod reads;
 mod send;

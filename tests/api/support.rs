@@ -7,6 +7,7 @@ use crate::ws::WsClient;
 use messaging::app::App;
 use messaging::auth::{self, Claims};
 use messaging::config::{Config, SessionConfig};
+use messaging::limits::{Limit, Limits};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -56,11 +57,22 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
             cookie_name: "session".into(),
         },
         cron_secret: Some(CRON_SECRET.into()),
+        // On, so every test runs the counting statements, but far above what
+        // a test sends; tests/api/rate_limits.rs sets its own.
+        limits: Limits::uniform(Some(Limit {
+            max: 100_000,
+            window: std::time::Duration::from_secs(60),
+        })),
     }
 }
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A stack whose configuration `adjust` changes first (e.g. its rate limits).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -72,7 +84,9 @@ impl TestApp {
         })
         .await;
         let db = TestDb::new().await;
-        let app = App::new(config_for(&db.url, &sockudo)).expect("test config");
+        let mut config = config_for(&db.url, &sockudo);
+        adjust(&mut config);
+        let app = App::new(config).expect("test config");
         let server = tokio::spawn(messaging::server::serve_app(listener, app));
         Self {
             base: format!("http://{addr}"),
