@@ -98,7 +98,8 @@ test("forged, expired, alg none, algorithm-confusion and tampered tokens are ref
   const [h, , s] = valid.split(".");
   const tokens = {
     "wrong secret": jwt({ alg: "HS256", typ: "JWT" }, claims, "another-secret-of-at-least-32-bytes!!"),
-    expired: jwt({ alg: "HS256", typ: "JWT" }, { ...claims, exp: now - 5 }),
+    "expired an hour ago": jwt({ alg: "HS256", typ: "JWT" }, { ...claims, exp: now - 3600 }),
+    "expired just past the 5 s clock leeway": jwt({ alg: "HS256", typ: "JWT" }, { ...claims, exp: now - 10 }),
     "no exp": jwt({ alg: "HS256", typ: "JWT" }, { sub: alice }),
     "exp as string": jwt({ alg: "HS256", typ: "JWT" }, { ...claims, exp: String(now + 600) }),
     "alg none": jwt({ alg: "none", typ: "JWT" }, claims, null),
@@ -242,8 +243,10 @@ test("oversized, deeply nested and malformed bodies get a clear 4xx, never a 5xx
     "65,537 bytes": [JSON.stringify({ conversation_id: secret, body: "x".repeat(65_537 - 40) }).padEnd(65_537, " "), 413],
     "1 MB": ["{" + " ".repeat(1_000_000) + "}", 413],
     "nested 200 deep": [nested(200), 400],
-    "nested 100,000 deep": [nested(100_000), 400],
+    "nested 30,000 deep (60 KB)": [nested(30_000), 400],
+    "nested 100,000 deep (over the limit)": [nested(100_000), 413],
     "objects nested 10,000 deep": ['{"a":'.repeat(10_000) + "1" + "}".repeat(10_000), 400],
+    "strings with every escape": [JSON.stringify({ conversation_id: 1, body: "\\u0000\ud800" }), 400],
     "truncated": ['{"conversation_id": 1, "body": "x', 400],
     "not UTF-8": [Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]).toString("latin1"), 400],
     "a bare string": ['"hello"', 400],
