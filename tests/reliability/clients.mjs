@@ -114,7 +114,7 @@ export async function runSenders(base, plan, { stopAt, tally, acked, paused = ()
           const r = await call(base, "/api/messages/send", { token: bearer, body });
           tally.add("send", r);
           if (r.status === 201 || r.status === 200) {
-            acked.push({ conversation: id, id: r.body.message.id, seq: r.body.message.seq, key, status: r.status, delivery: r.body.delivery, ms: r.ms });
+            acked.push({ conversation: id, id: r.body.message.id, seq: r.body.message.seq, key, status: r.status, delivery: r.body.delivery, ms: r.ms, at: Date.now() });
             break;
           }
           if (r.status >= 400 && r.status < 500 && r.status !== 429) throw new Error(`send refused: ${r.status} ${r.text}`);

@@ -56,6 +56,19 @@ export class Postgres {
     this.url = `postgres://postgres@127.0.0.1:${port}/messaging`;
   }
 
+  /** Faults use these: the clients' event loop keeps running meanwhile. */
+  async startAsync() {
+    await pgToolAsync("pg_ctl", ["-D", this.data, "-l", path.join(this.dir, "log"), "-o", this.options(), "-w", "-t", "30", "start"]);
+  }
+
+  async stopAsync(mode = "immediate") {
+    await pgToolAsync("pg_ctl", ["-D", this.data, "-m", mode, "-w", "stop"]);
+  }
+
+  options() {
+    return `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
+  }
+
   start() {
     // fsync off: a throwaway cluster; an immediate stop is a crash of the server, not of the OS.
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
@@ -85,6 +98,23 @@ export class Postgres {
   }
 }
 
+/** A command run without blocking the event loop (the clients keep timing their requests). */
+function runAsync(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")}: ${out}`))));
+  });
+}
+
+function pgToolAsync(tool, args) {
+  const bin = path.join(pgBin(), tool);
+  return process.getuid?.() === 0 ? runAsync("runuser", ["-u", "postgres", "--", bin, ...args]) : runAsync(bin, args);
+}
+
 function uid(name) {
   return Number(spawnSync("id", ["-u", name], { encoding: "utf8" }).stdout.trim());
 }
@@ -109,6 +139,12 @@ export class Sockudo {
   start() {
     const r = spawnSync(path.join(ROOT, "scripts/sockudo"), ["start"], { env: this.env, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`sockudo start: ${r.stderr}${r.stdout}`);
+  }
+  startAsync() {
+    return runAsync(path.join(ROOT, "scripts/sockudo"), ["start"], { env: this.env });
+  }
+  stopAsync() {
+    return runAsync(path.join(ROOT, "scripts/sockudo"), ["stop"], { env: this.env });
   }
   stop() {
     spawnSync(path.join(ROOT, "scripts/sockudo"), ["stop"], { env: this.env, encoding: "utf8" });
