@@ -37,6 +37,7 @@ pub async fn demo_data(app: &App) -> anyhow::Result<()> {
         body: &body,
         client_message_id: Some(&key),
         socket_id: None,
+        limit: None,
     };
     if let Inserted::New { outbox_id, .. } = db::messages::insert(&mut client, new).await? {
         // Nobody is subscribed yet: there is nothing to deliver.

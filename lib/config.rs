@@ -3,6 +3,7 @@
 
 use crate::db::rate_limits::Quota;
 use crate::domain::ConversationPolicy;
+use crate::limits::Limits;
 use crate::pusher::PusherConfig;
 use std::collections::HashMap;
 use std::fmt;
@@ -170,6 +171,8 @@ pub struct Config {
     /// Absent: the cron route refuses every call (logged once per call).
     pub cron_secret: Option<String>,
     pub conversations: ConversationConfig,
+    /// Rate limits per user and action (`RATE_LIMIT_*`).
+    pub limits: Limits,
 }
 
 impl Config {
@@ -201,6 +204,7 @@ impl Config {
             },
             cron_secret: env.get("CRON_SECRET"),
             conversations: ConversationConfig::from_env(env)?,
+            limits: Limits::from_env(env)?,
         })
     }
 }

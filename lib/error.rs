@@ -20,6 +20,9 @@ pub enum AppError {
     MethodNotAllowed { allow: &'static str },
     #[error("request body is larger than 65536 bytes")]
     PayloadTooLarge,
+    /// The body did not arrive within `http::BODY_TIME` (a slow or stalled client).
+    #[error("the request body did not arrive within 10 seconds")]
+    BodyTimeout,
     #[error("{0}")]
     UnsupportedMediaType(&'static str),
     #[error("too many requests")]
@@ -34,7 +37,9 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidJson(_) | Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidJson(_) | Self::Validation(_) | Self::BodyTimeout => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -49,7 +54,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidJson(_) | Self::BodyTimeout => "invalid_json",
             Self::Validation(_) => "validation_failed",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",

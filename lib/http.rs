@@ -22,6 +22,10 @@ pub const MAX_BODY_BYTES: usize = 65_536;
 const DRAIN_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
+/// A client that trickles its body (or stalls) gets an answer after this, and
+/// the connection is closed: it cannot hold a request open for ever.
+pub const BODY_TIME: Duration = Duration::from_secs(10);
+
 /// A request whose body has been read (within the limit).
 #[derive(Debug)]
 pub struct Request {
@@ -51,7 +55,13 @@ impl Request {
         }
         let mut body = body;
         let mut buf = Vec::new();
-        while let Some(frame) = body.frame().await {
+        let deadline = tokio::time::Instant::now() + BODY_TIME;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(_) => return Err(AppError::BodyTimeout),
+            };
             let frame = frame.map_err(|e| {
                 AppError::InvalidJson(format!("the request body could not be read: {e}"))
             })?;

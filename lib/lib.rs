@@ -8,6 +8,7 @@
 //! - [`auth`]: the session token (HS256 JWT) -> the current user.
 //! - [`error`]: the one error type, rendered as the contract's error JSON.
 //! - [`config`]: the environment, read once.
+//! - [`limits`]: rate limits per user and action (counters in Postgres, `db::limits`).
 //! - [`app`]: per-process state: configuration, database pool, Pusher client.
 //! - [`realtime`]: the events a stored message produces, and handing them to Pusher.
 //! - [`domain`]: small parsed types (ids, message bodies, ...) and the Message shape.
@@ -21,6 +22,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod pusher;
 pub mod realtime;
 pub mod routes;

@@ -25,6 +25,10 @@ const FUNCTION_VARS: &[&str] = &[
     "SESSION_COOKIE",
     "CRON_SECRET",
     "RUST_LOG",
+    "RATE_LIMIT_SEND",
+    "RATE_LIMIT_TYPING",
+    "RATE_LIMIT_REACT",
+    "RATE_LIMIT_CHANNEL_AUTH",
 ];
 
 /// Every api/ binary, as Cargo.toml names them.
@@ -71,7 +75,7 @@ impl Stack {
     pub fn extra_env(&self) -> String {
         self.env
             .iter()
-            .filter(|(k, _)| k == "TOKIO_WORKER_THREADS")
+            .filter(|(k, _)| k == "TOKIO_WORKER_THREADS" || k.starts_with("RATE_LIMIT_"))
             .map(|(k, v)| format!(", {k}={v}"))
             .collect()
     }

@@ -3,6 +3,7 @@
 pub use super::history::{HISTORY_AFTER_SQL, HISTORY_BEFORE_SQL, HistoryPage, Page, history};
 
 use super::DbError;
+use super::limits::lock_counting;
 use super::pool::{Client, pg};
 use super::reactions::for_messages;
 use super::rows::{self, message_columns};
@@ -10,6 +11,7 @@ use crate::domain::{
     ClientMessageId, ConversationId, Message, MessageBody, MessageId, Sender, Seq, Timestamp,
     UserId,
 };
+use crate::limits::{Limit, Verdict};
 use time::OffsetDateTime;
 use tokio_postgres::types::Type;
 use tokio_postgres::{GenericClient, Transaction};
@@ -21,6 +23,8 @@ pub struct NewMessage<'a> {
     pub client_message_id: Option<&'a ClientMessageId>,
     /// The sender's pusher-js socket, excluded from the broadcast.
     pub socket_id: Option<&'a str>,
+    /// The sender's send limit, counted in the statement that takes the lock.
+    pub limit: Option<Limit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +40,8 @@ pub enum Inserted {
     Replay { message: Message },
     /// No such conversation, or the sender is not a member.
     NotMember,
+    /// Over the sender's send limit: nothing written, the count included.
+    Limited { retry_after_secs: u64 },
 }
 
 /// Takes the conversation row's lock for a member (no row: not a member).
@@ -86,26 +92,31 @@ pub const INSERT_SQL: &str = "WITH bumped AS (
 /// seq order (a reader that sees seq N+1 also sees N). The same lock
 /// serialises concurrent sends with one `client_message_id`, and the replay
 /// check runs after it is taken, so all of them get the first one's row.
+/// The sender's rate-limit counter is bumped by the locking statement itself
+/// (no extra round trip); a refused send rolls its count back.
 pub async fn insert(c: &mut Client, new: NewMessage<'_>) -> Result<Inserted, DbError> {
     let tx = pg(c).transaction().await?;
     let conversation = new.conversation_id.get();
     let sender = new.sender.as_str();
-    let locked = tx
-        .query_typed_opt(
-            LOCK_SQL,
-            &[(&conversation, Type::INT8), (&sender, Type::TEXT)],
-        )
-        .await?;
-    if locked.is_none() {
-        // Explicitly, so no lock outlives the call even for a moment.
-        tx.rollback().await?;
-        return Ok(Inserted::NotMember);
-    }
+    let verdict = match lock_counting(&tx, conversation, sender, new.limit).await? {
+        Some(verdict) => verdict,
+        None => {
+            // Explicitly, so no lock outlives the call even for a moment.
+            tx.rollback().await?;
+            return Ok(Inserted::NotMember);
+        }
+    };
     if let Some(key) = new.client_message_id {
+        // A retry of a stored message gets its original even when over the limit.
         if let Some(message) = by_client_id(&tx, new.conversation_id, new.sender, key).await? {
             tx.rollback().await?;
             return Ok(Inserted::Replay { message });
         }
+    }
+    if let Verdict::Limited { retry_after_secs } = verdict {
+        // The rollback takes this request's count back with it.
+        tx.rollback().await?;
+        return Ok(Inserted::Limited { retry_after_secs });
     }
     let key = new.client_message_id.map(ClientMessageId::as_str);
     let row = tx

@@ -9,6 +9,7 @@ mod connect;
 pub mod conversations;
 mod error;
 mod history;
+pub mod limits;
 pub mod membership;
 pub mod messages;
 pub mod migrate;

@@ -83,15 +83,19 @@ impl Title {
     }
 }
 
-/// A reaction: 1..=32 bytes, no whitespace or control characters.
+/// A reaction: 1..=32 characters (scalar values, as JSON Schema's `maxLength`
+/// counts them), no whitespace or control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Emoji(String);
 
 impl Emoji {
+    pub const MAX_CHARS: usize = 32;
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        if raw.is_empty() || raw.len() > 32 {
-            return Err(FieldError::new("emoji", "must be 1 to 32 bytes"));
+        let chars = raw.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS {
+            return Err(FieldError::new("emoji", "must be 1 to 32 characters"));
         }
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(FieldError::new(
@@ -146,6 +150,9 @@ mod tests {
         assert!(Emoji::parse("👍 ").is_err());
         assert!(Emoji::parse("").is_err());
         assert!(Emoji::parse(&"a".repeat(33)).is_err());
+        // Characters, not bytes: 32 four-byte emoji fit, 33 do not.
+        assert!(Emoji::parse(&"👍".repeat(32)).is_ok());
+        assert!(Emoji::parse(&"👍".repeat(33)).is_err());
         assert!(Emoji::parse("\u{7}").is_err());
     }
 }

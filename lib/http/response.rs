@@ -29,6 +29,11 @@ pub fn json_with_headers(
         HeaderValue::from_static("application/json"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A JSON answer is never sniffed into something a browser would run.
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     for (name, value) in headers {
         h.append(name.clone(), value.clone());
     }
@@ -59,7 +64,7 @@ pub fn error_response(err: &AppError) -> Response {
                 extra.push((header::RETRY_AFTER, v));
             }
         }
-        AppError::PayloadTooLarge => {
+        AppError::PayloadTooLarge | AppError::BodyTimeout => {
             // We did not read the whole body, so the connection cannot be reused.
             extra.push((header::CONNECTION, HeaderValue::from_static("close")));
         }

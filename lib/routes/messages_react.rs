@@ -5,6 +5,7 @@ use crate::db::{self, reactions::ReactionChange};
 use crate::domain::{Emoji, MessageId, Reaction};
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
+use crate::limits::Action as Limited;
 use crate::realtime;
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -52,6 +53,10 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, mut client) = crate::routes::session(app, &req).await?;
     let input = ReactRequest::parse(&req.json_fields()?)?;
+    let limit = app.config.limits.get(Limited::React);
+    db::limits::hit(&**client, &user.id, Limited::React, limit)
+        .await?
+        .into_result()?;
     let change = match input.action {
         Action::Add => {
             db::reactions::add(&mut client, input.message_id, &user.id, &input.emoji).await?

@@ -5,6 +5,7 @@ use crate::db::{self, messages::Inserted};
 use crate::domain::{ClientMessageId, ConversationId, Message, MessageBody};
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
+use crate::limits::Action;
 use crate::pusher::SocketId;
 use crate::realtime::{self, Delivery};
 use http::{Method, StatusCode};
@@ -47,9 +48,11 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         body: &input.body,
         client_message_id: input.client_message_id.as_ref(),
         socket_id: input.socket_id.as_ref().map(SocketId::as_str),
+        limit: app.config.limits.get(Action::Send),
     };
     match db::messages::insert(&mut client, new).await? {
         Inserted::NotMember => Err(AppError::NotFound),
+        Inserted::Limited { retry_after_secs } => Err(AppError::RateLimited { retry_after_secs }),
         Inserted::Replay { message } => {
             let delivery = if db::outbox::is_delivered(&**client, message.id).await? {
                 Delivery::Sent

@@ -6,6 +6,7 @@ use crate::db;
 use crate::domain::ConversationId;
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
+use crate::limits::Action;
 use crate::pusher::SocketId;
 use crate::realtime;
 use http::{Method, StatusCode};
@@ -31,6 +32,10 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;
     let input = TypingRequest::parse(&req.json_fields()?)?;
+    let limit = app.config.limits.get(Action::Typing);
+    db::limits::hit(&**client, &user.id, Action::Typing, limit)
+        .await?
+        .into_result()?;
     // The throttle lives in the database so it holds across function instances.
     let claim = db::typing::claim(&**client, input.conversation_id, &user.id, THROTTLE).await?;
     // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.

@@ -6,6 +6,7 @@ use crate::db;
 use crate::domain::ConversationId;
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
+use crate::limits::Action;
 use crate::pusher::{ChannelName, PresenceMember, SocketId};
 use http::{Method, StatusCode};
 
@@ -76,6 +77,10 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;
     let input = AuthRequest::parse(&req.json_or_form_fields()?)?;
+    let limit = app.config.limits.get(Action::ChannelAuth);
+    db::limits::hit(&**client, &user.id, Action::ChannelAuth, limit)
+        .await?
+        .into_result()?;
     let forbidden = AppError::Forbidden("you may not subscribe to this channel");
     let presence = match AppChannel::classify(input.channel.as_str()) {
         AppChannel::Conversation(id) | AppChannel::ConversationPresence(id)

@@ -24,6 +24,7 @@ mod history;
 mod hygiene;
 mod leave;
 mod presence;
+mod rate_limits;
 mod reactions;
 mod reads;
 mod redelivery;

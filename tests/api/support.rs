@@ -8,6 +8,7 @@ use crate::ws::WsClient;
 use messaging::app::App;
 use messaging::auth::{self, Claims};
 use messaging::config::{Config, SessionConfig};
+use messaging::limits::{Limit, Limits};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -71,6 +72,12 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
         },
         cron_secret: Some(CRON_SECRET.into()),
         conversations: Default::default(),
+        // On, so every test runs the counting statements, but far above what
+        // a test sends; tests/api/rate_limits.rs sets its own.
+        limits: Limits::uniform(Some(Limit {
+            max: 100_000,
+            window: std::time::Duration::from_secs(60),
+        })),
     }
 }
 

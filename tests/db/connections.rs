@@ -92,6 +92,7 @@ async fn a_send_killed_mid_transaction_is_unavailable_and_stores_nothing() {
         body: &body,
         client_message_id: None,
         socket_id: None,
+        limit: None,
     };
     let err = messages::insert(&mut client, new)
         .await

@@ -62,6 +62,7 @@ pub async fn try_send(
         body: &body,
         client_message_id: key.as_ref(),
         socket_id: None,
+        limit: None,
     };
     messages::insert(&mut client, new).await.expect("insert")
 }
