@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod outbox;
 mod pool;
 pub mod presence;
+pub mod presence_reconcile;
 pub mod rate_limits;
 pub mod reactions;
 pub mod reads;

@@ -6,7 +6,7 @@
 //! the presence TTL without Pusher saying so.
 
 use crate::app::App;
-use crate::db::{self, presence::Reconciled, presence::Snapshot};
+use crate::db::{self, presence_reconcile::Reconciled, presence_reconcile::Snapshot};
 use crate::domain::{Timestamp, UserId};
 use crate::pusher::ChannelName;
 use futures_util::future::join_all;
@@ -59,7 +59,7 @@ pub async fn reconcile(app: &App) -> anyhow::Result<Reconciled> {
         examined,
     };
     let client = app.db.client().await?;
-    Ok(db::presence::reconcile(&**client, &snapshot).await?)
+    Ok(db::presence_reconcile::reconcile(&**client, &snapshot).await?)
 }
 
 /// A channel's member ids, or `None` (logged) when Pusher would not say.

@@ -18,7 +18,9 @@ async fn creating_a_two_person_conversation_twice_returns_the_existing_one() {
         .await;
     assert_eq!(s1, StatusCode::CREATED, "{b1}");
     let conv = &b1["conversation"];
-    assert_eq!(conv["title"], "Maths");
+    // A two-person conversation shows the other person's name, not a title its creator chose.
+    assert_eq!(conv["title"], "Bob");
+    assert_eq!(conv["muted"], false);
     assert_eq!(conv["last_message"], serde_json::Value::Null);
     assert_eq!(conv["last_read_seq"], 0);
     assert_eq!(conv["unread_count"], 0);

@@ -111,7 +111,7 @@ async fn online_expires_without_confirmation_and_the_cron_confirms_who_is_really
 }
 
 #[tokio::test]
-async fn the_cron_corrects_a_missed_member_removed_and_a_missed_member_added() {
+async fn the_cron_corrects_a_missed_member_removed() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
     let channel = format!("presence-conversation-{c}");
@@ -128,7 +128,14 @@ async fn the_cron_corrects_a_missed_member_removed_and_a_missed_member_added() {
             .await,
         0
     );
+}
 
+/// A separate stack: Sockudo 5.2 answers a repeated channel list from a short-lived cache.
+#[tokio::test]
+async fn the_cron_corrects_a_missed_member_added() {
+    let t = TestApp::start().await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let channel = format!("presence-conversation-{c}");
     // Alice really joins, but her member_added was lost (the database was down).
     let _alice = t.subscriber("u_alice", &channel).await;
     wait_online(&t, "u_bob", c, "u_alice", true).await;

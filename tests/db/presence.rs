@@ -3,6 +3,7 @@
 use crate::common_db::TestDb;
 use crate::support::{uid, users};
 use messaging::db::presence::{self, PresenceState};
+use messaging::db::presence_reconcile;
 use messaging::domain::{Timestamp, UserId};
 
 const T0: i64 = 1_795_685_400_000;
@@ -158,13 +159,13 @@ async fn reconciliation_corrects_missed_events_but_not_newer_ones() {
     apply(&t, &u[2], one, false, T0).await;
     // Dan's join is newer than the snapshot: Pusher's list predates it.
     apply(&t, &u[3], one, true, T0 + 2_000).await;
-    let snapshot = presence::Snapshot {
+    let snapshot = presence_reconcile::Snapshot {
         taken_ms: T0 + 1_000,
         occupied: vec![one.to_owned()],
         examined: vec![(one.to_owned(), vec![u[2].clone(), uid("u_unknown")])],
     };
     let client = t.pooled().await;
-    let r = presence::reconcile(&**client, &snapshot)
+    let r = presence_reconcile::reconcile(&**client, &snapshot)
         .await
         .expect("reconcile");
     // Ann: not in her channel's list. Bob: his channel is empty. Cat: listed.
@@ -177,7 +178,7 @@ async fn reconciliation_corrects_missed_events_but_not_newer_ones() {
     // Ann and Bob gone, Cat there, and Dan's event, newer than the snapshot, wins.
     assert_eq!(online, vec![false, false, true, true]);
     // The same snapshot again changes nothing more.
-    let again = presence::reconcile(&**client, &snapshot)
+    let again = presence_reconcile::reconcile(&**client, &snapshot)
         .await
         .expect("reconcile");
     assert_eq!((again.joined, again.left), (0, 0));
