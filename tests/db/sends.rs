@@ -131,7 +131,7 @@ async fn twenty_concurrent_sends_with_one_client_message_id_store_one_row() {
             Inserted::New { message, .. } => new.push(message),
             Inserted::Replay { message } => replays.push(message),
             Inserted::NotMember => panic!("the sender is a member"),
-            Inserted::Limited { .. } => panic!("no limit is set here"),
+            Inserted::Limited { .. } => panic!("no limit is set"),
         }
     }
     assert_eq!(new.len(), 1, "exactly one send stores the message");
