@@ -26,6 +26,9 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// A change to the stack's configuration before it starts.
+pub type Adjust = Box<dyn FnOnce(&mut Config)>;
+
 /// Departures from the default stack, for the tests that need them.
 #[derive(Default)]
 pub struct Tweaks {
@@ -34,7 +37,7 @@ pub struct Tweaks {
     /// Pusher calls go through a proxy that holds each request this long.
     pub pusher_delay: Option<std::time::Duration>,
     /// Any other change to the configuration (policies, limits).
-    pub adjust: Option<Box<dyn FnOnce(&mut Config)>>,
+    pub adjust: Option<Adjust>,
 }
 
 impl Drop for TestApp {
