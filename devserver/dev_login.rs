@@ -58,10 +58,16 @@ pub async fn login(app: &App, req: Request) -> AppResult<Response> {
         name: Some(user.name.into()),
         role: Some(user.role.into()),
     };
-    let token = auth::issue(&claims, &app.config.session.secret)?;
+    let token = auth::issue_session(&claims, &app.config.session)?;
+    let name = &app.config.session.cookie_name;
+    // Browsers drop `__Host-`/`__Secure-` cookies without `Secure` (localhost counts as secure).
+    let secure = if name.starts_with("__Host-") || name.starts_with("__Secure-") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        app.config.session.cookie_name,
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         SESSION_HOURS * 3600
     );
     let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;

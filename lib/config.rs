@@ -84,6 +84,22 @@ impl Env {
 pub struct SessionConfig {
     pub secret: Vec<u8>,
     pub cookie_name: String,
+    /// `SESSION_AUDIENCE`: when set, a token must carry it in `aud`.
+    pub audience: Option<String>,
+    /// `SESSION_ISSUER`: when set, a token must carry it in `iss`.
+    pub issuer: Option<String>,
+}
+
+impl SessionConfig {
+    /// No audience or issuer required (what tests and the defaults use).
+    pub fn new(secret: Vec<u8>, cookie_name: impl Into<String>) -> Self {
+        Self {
+            secret,
+            cookie_name: cookie_name.into(),
+            audience: None,
+            issuer: None,
+        }
+    }
 }
 
 impl fmt::Debug for SessionConfig {
@@ -91,6 +107,8 @@ impl fmt::Debug for SessionConfig {
         f.debug_struct("SessionConfig")
             .field("secret", &"<redacted>")
             .field("cookie_name", &self.cookie_name)
+            .field("audience", &self.audience)
+            .field("issuer", &self.issuer)
             .finish()
     }
 }
@@ -132,6 +150,8 @@ impl Config {
             session: SessionConfig {
                 secret: secret.into_bytes(),
                 cookie_name,
+                audience: env.get("SESSION_AUDIENCE"),
+                issuer: env.get("SESSION_ISSUER"),
             },
             cron_secret: env.get("CRON_SECRET"),
         })

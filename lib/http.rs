@@ -22,6 +22,10 @@ pub const MAX_BODY_BYTES: usize = 65_536;
 const DRAIN_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
+/// A whole body (at most 64 KiB) must arrive within this long: a client
+/// trickling a byte every few seconds would otherwise hold the connection.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// A request whose body has been read (within the limit).
 #[derive(Debug)]
 pub struct Request {
@@ -35,6 +39,25 @@ impl Request {
     /// Reads the body, refusing anything over [`MAX_BODY_BYTES`] with 413
     /// without buffering it.
     pub async fn read<B>(req: http::Request<B>) -> Result<Self, AppError>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        Self::read_within(req, BODY_READ_TIMEOUT).await
+    }
+
+    /// [`Request::read`] with its own deadline for the body (408 after it).
+    pub async fn read_within<B>(req: http::Request<B>, limit: Duration) -> Result<Self, AppError>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        tokio::time::timeout(limit, Self::read_body(req))
+            .await
+            .unwrap_or(Err(AppError::RequestTimeout))
+    }
+
+    async fn read_body<B>(req: http::Request<B>) -> Result<Self, AppError>
     where
         B: Body<Data = Bytes> + Unpin,
         B::Error: std::fmt::Display,

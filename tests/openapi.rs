@@ -172,6 +172,7 @@ fn all_errors() -> Vec<AppError> {
         AppError::NotFound,
         AppError::MethodNotAllowed { allow: "POST" },
         AppError::PayloadTooLarge,
+        AppError::RequestTimeout,
         AppError::UnsupportedMediaType(""),
         AppError::RateLimited {
             retry_after_secs: 1,
@@ -188,6 +189,7 @@ fn all_errors() -> Vec<AppError> {
             | AppError::NotFound
             | AppError::MethodNotAllowed { .. }
             | AppError::PayloadTooLarge
+            | AppError::RequestTimeout
             | AppError::UnsupportedMediaType(_)
             | AppError::RateLimited { .. }
             | AppError::Unavailable(_)

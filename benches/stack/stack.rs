@@ -90,7 +90,7 @@ impl Stack {
             name: Some(name.into()),
             role: Some(role.into()),
         };
-        auth::issue(&claims, &self.config.session.secret).map_err(|e| anyhow::anyhow!("{e:?}"))
+        auth::issue_session(&claims, &self.config.session).map_err(|e| anyhow::anyhow!("{e:?}"))
     }
 
     /// Spawns `bin` on `port` without waiting for it.

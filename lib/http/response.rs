@@ -59,7 +59,7 @@ pub fn error_response(err: &AppError) -> Response {
                 extra.push((header::RETRY_AFTER, v));
             }
         }
-        AppError::PayloadTooLarge => {
+        AppError::PayloadTooLarge | AppError::RequestTimeout => {
             // We did not read the whole body, so the connection cannot be reused.
             extra.push((header::CONNECTION, HeaderValue::from_static("close")));
         }

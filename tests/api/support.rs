@@ -51,10 +51,7 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
         database_url_unpooled: None,
         db_pool_size: 8,
         pusher: sockudo.pusher_config(),
-        session: SessionConfig {
-            secret: SESSION_SECRET.to_vec(),
-            cookie_name: "session".into(),
-        },
+        session: SessionConfig::new(SESSION_SECRET.to_vec(), "session"),
         cron_secret: Some(CRON_SECRET.into()),
     }
 }
