@@ -12,6 +12,7 @@ mod ws;
 
 mod support;
 
+mod auth_modes;
 mod binaries;
 mod channel_auth;
 mod conversations;

@@ -51,13 +51,19 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
         database_url_unpooled: None,
         db_pool_size: 8,
         pusher: sockudo.pusher_config(),
-        session: SessionConfig::new(SESSION_SECRET.to_vec(), "session"),
+        session: Some(SessionConfig::new(SESSION_SECRET.to_vec(), "session")),
+        auth: Default::default(),
         cron_secret: Some(CRON_SECRET.into()),
     }
 }
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`TestApp::start`] with the configuration changed first (other sign-in modes).
+    pub async fn start_with(change: impl FnOnce(&mut Config)) -> Self {
         // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -69,7 +75,9 @@ impl TestApp {
         })
         .await;
         let db = TestDb::new().await;
-        let app = App::new(config_for(&db.url, &sockudo)).expect("test config");
+        let mut config = config_for(&db.url, &sockudo);
+        change(&mut config);
+        let app = App::new(config).expect("test config");
         let server = tokio::spawn(messaging::server::serve_app(listener, app));
         Self {
             base: format!("http://{addr}"),
