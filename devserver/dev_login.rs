@@ -58,10 +58,19 @@ pub async fn login(app: &App, req: Request) -> AppResult<Response> {
         name: Some(user.name.into()),
         role: Some(user.role.into()),
     };
-    let token = auth::issue(&claims, &app.config.session.secret)?;
+    let session = app.config.session.as_ref().ok_or(AppError::Forbidden(
+        "dev login issues our HS256 token: set SESSION_SECRET",
+    ))?;
+    let token = auth::issue_session(&claims, session)?;
+    let name = &session.cookie_name;
+    // Browsers drop `__Host-`/`__Secure-` cookies without `Secure` (localhost counts as secure).
+    let secure = if name.starts_with("__Host-") || name.starts_with("__Secure-") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        app.config.session.cookie_name,
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         SESSION_HOURS * 3600
     );
     let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;

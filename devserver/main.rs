@@ -3,6 +3,7 @@
 //! Not deployed: Vercel only builds the binaries under `api/`.
 
 mod dev_login;
+mod guard;
 mod seed;
 mod static_files;
 
@@ -34,6 +35,13 @@ async fn main() {
         eprintln!("devserver: {e:#}");
         std::process::exit(1);
     }
+    // A shared or remote database must never hand out sessions to anyone who asks.
+    let dev_login = guard::is_local_database(&app.config.database_url);
+    if !dev_login {
+        println!(
+            "devserver: dev login is off: DATABASE_URL is not a local database (loopback host or Unix socket)"
+        );
+    }
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -45,7 +53,7 @@ async fn main() {
     println!("devserver: listening on http://{addr}");
     let serve = server::serve(listener, move |req| {
         let app = app.clone();
-        async move { route(&app, req).await }
+        async move { route(&app, dev_login, req).await }
     });
     tokio::select! {
         () = serve => {}
@@ -67,9 +75,21 @@ async fn startup(app: &Arc<App>) -> anyhow::Result<()> {
     seed::demo_data(app).await
 }
 
-async fn route(app: &App, req: http::Request<hyper::body::Incoming>) -> Response {
+async fn route(app: &App, dev_login: bool, req: http::Request<hyper::body::Incoming>) -> Response {
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if !guard::is_loopback_host(host) {
+        return error_response(&AppError::Forbidden(
+            "the dev server answers only loopback host names (localhost, 127.0.0.1, [::1])",
+        ));
+    }
     let path = req.uri().path().to_owned();
     match path.as_str() {
+        "/api/dev/login" if !dev_login => error_response(&AppError::Forbidden(
+            "dev login is off: DATABASE_URL is not a local database",
+        )),
         "/api/dev/login" => server::handle_with(app, req, dev_login::login).await,
         "/api/dev/config" => server::handle_with(app, req, dev_login::pusher_config).await,
         p if p.starts_with("/api/") => server::dispatch(app, req).await,

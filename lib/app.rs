@@ -2,6 +2,7 @@
 //! Pusher client. Nothing here connects; the first request that needs the
 //! database opens the first connection.
 
+use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError, Env};
 use crate::db::{Db, UserCache};
 use crate::pusher::Pusher;
@@ -9,6 +10,8 @@ use std::sync::Arc;
 
 pub struct App {
     pub config: Config,
+    /// Every configured sign-in mode, keys derived and JWKS caches ready.
+    pub auth: Authenticator,
     pub db: Db,
     pub pusher: Pusher,
     /// Users whose row this process keeps current (see `db::UserCache`).
@@ -20,7 +23,9 @@ impl App {
         let db = Db::new(&config.database_url, config.db_pool_size)
             .map_err(|problem| ConfigError::new("DATABASE_URL", problem.to_string()))?;
         let pusher = Pusher::new(config.pusher.clone());
+        let auth = Authenticator::new(config.session.as_ref(), &config.auth)?;
         Ok(Arc::new(Self {
+            auth,
             config,
             db,
             pusher,

@@ -88,6 +88,22 @@ impl Env {
 pub struct SessionConfig {
     pub secret: Vec<u8>,
     pub cookie_name: String,
+    /// `SESSION_AUDIENCE`: when set, a token must carry it in `aud`.
+    pub audience: Option<String>,
+    /// `SESSION_ISSUER`: when set, a token must carry it in `iss`.
+    pub issuer: Option<String>,
+}
+
+impl SessionConfig {
+    /// No audience or issuer required (what tests and the defaults use).
+    pub fn new(secret: Vec<u8>, cookie_name: impl Into<String>) -> Self {
+        Self {
+            secret,
+            cookie_name: cookie_name.into(),
+            audience: None,
+            issuer: None,
+        }
+    }
 }
 
 impl fmt::Debug for SessionConfig {
@@ -95,6 +111,8 @@ impl fmt::Debug for SessionConfig {
         f.debug_struct("SessionConfig")
             .field("secret", &"<redacted>")
             .field("cookie_name", &self.cookie_name)
+            .field("audience", &self.audience)
+            .field("issuer", &self.issuer)
             .finish()
     }
 }
@@ -167,7 +185,10 @@ pub struct Config {
     pub database_url_unpooled: Option<String>,
     pub db_pool_size: usize,
     pub pusher: PusherConfig,
-    pub session: SessionConfig,
+    /// Our HS256 token (`SESSION_SECRET`); absent when only other sign-in modes are on.
+    pub session: Option<SessionConfig>,
+    /// The sign-in modes the Next.js app may already have (Auth.js, NextAuth v4, Clerk, Supabase, OIDC).
+    pub auth: crate::auth::AuthSettings,
     /// Absent: the cron route refuses every call (logged once per call).
     pub cron_secret: Option<String>,
     pub conversations: ConversationConfig,
@@ -183,25 +204,39 @@ impl Config {
         if db_pool_size == 0 {
             return Err(ConfigError::new("DATABASE_POOL_SIZE", "must be at least 1"));
         }
-        let secret = env.require("SESSION_SECRET")?;
-        if secret.len() < 32 {
-            return Err(ConfigError::new(
-                "SESSION_SECRET",
-                "must be at least 32 bytes long",
-            ));
-        }
-        let cookie_name = env
-            .get("SESSION_COOKIE")
-            .unwrap_or_else(|| "session".into());
+        let auth = crate::auth::AuthSettings::from_env(env)?;
+        let session = match env.get("SESSION_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError::new(
+                    "SESSION_SECRET",
+                    "must be at least 32 bytes long",
+                ));
+            }
+            Some(secret) => Some(SessionConfig {
+                secret: secret.into_bytes(),
+                cookie_name: env
+                    .get("SESSION_COOKIE")
+                    .unwrap_or_else(|| "session".into()),
+                audience: env.get("SESSION_AUDIENCE"),
+                issuer: env.get("SESSION_ISSUER"),
+            }),
+            None if auth.any_mode() => None,
+            None => {
+                return Err(ConfigError::new(
+                    "SESSION_SECRET",
+                    "is required but not set (or set another sign-in mode: AUTH_SECRET, \
+                     NEXTAUTH_SECRET, CLERK_JWT_KEY, CLERK_JWKS_URL, SUPABASE_JWT_SECRET, \
+                     SUPABASE_URL, AUTH_JWKS_URL or AUTH_JWKS_JSON)",
+                ));
+            }
+        };
         Ok(Self {
             database_url,
             database_url_unpooled,
             db_pool_size,
             pusher: PusherConfig::from_env(env)?,
-            session: SessionConfig {
-                secret: secret.into_bytes(),
-                cookie_name,
-            },
+            session,
+            auth,
             cron_secret: env.get("CRON_SECRET"),
             conversations: ConversationConfig::from_env(env)?,
             limits: Limits::from_env(env)?,
@@ -216,6 +251,7 @@ impl fmt::Debug for Config {
             .field("pusher", &self.pusher)
             .field("session", &self.session)
             .field("conversations", &self.conversations)
+            .field("auth", &self.auth)
             .finish_non_exhaustive()
     }
 }

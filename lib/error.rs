@@ -20,9 +20,9 @@ pub enum AppError {
     MethodNotAllowed { allow: &'static str },
     #[error("request body is larger than 65536 bytes")]
     PayloadTooLarge,
-    /// The body did not arrive within `http::BODY_TIME` (a slow or stalled client).
-    #[error("the request body did not arrive within 10 seconds")]
-    BodyTimeout,
+    /// The body did not arrive in time (a slow or stalled client).
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("{0}")]
     UnsupportedMediaType(&'static str),
     #[error("too many requests")]
@@ -37,14 +37,13 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidJson(_) | Self::Validation(_) | Self::BodyTimeout => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidJson(_) | Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -54,13 +53,14 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidJson(_) | Self::BodyTimeout => "invalid_json",
+            Self::InvalidJson(_) => "invalid_json",
             Self::Validation(_) => "validation_failed",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",

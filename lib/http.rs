@@ -22,9 +22,9 @@ pub const MAX_BODY_BYTES: usize = 65_536;
 const DRAIN_LIMIT_BYTES: u64 = 4 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
-/// A client that trickles its body (or stalls) gets an answer after this, and
-/// the connection is closed: it cannot hold a request open for ever.
-pub const BODY_TIME: Duration = Duration::from_secs(10);
+/// A whole body (at most 64 KiB) must arrive within this long: a client
+/// trickling a byte every few seconds would otherwise hold the connection.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A request whose body has been read (within the limit).
 #[derive(Debug)]
@@ -43,6 +43,25 @@ impl Request {
         B: Body<Data = Bytes> + Unpin,
         B::Error: std::fmt::Display,
     {
+        Self::read_within(req, BODY_READ_TIMEOUT).await
+    }
+
+    /// [`Request::read`] with its own deadline for the body (408 after it).
+    pub async fn read_within<B>(req: http::Request<B>, limit: Duration) -> Result<Self, AppError>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        tokio::time::timeout(limit, Self::read_body(req))
+            .await
+            .unwrap_or(Err(AppError::RequestTimeout))
+    }
+
+    async fn read_body<B>(req: http::Request<B>) -> Result<Self, AppError>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
@@ -55,13 +74,8 @@ impl Request {
         }
         let mut body = body;
         let mut buf = Vec::new();
-        let deadline = tokio::time::Instant::now() + BODY_TIME;
-        loop {
-            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break,
-                Err(_) => return Err(AppError::BodyTimeout),
-            };
+        // The caller's deadline (read_within) bounds a trickling body.
+        while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| {
                 AppError::InvalidJson(format!("the request body could not be read: {e}"))
             })?;

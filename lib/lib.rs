@@ -5,7 +5,7 @@
 //! - [`server`]: every route on one port (the local dev server and the tests).
 //! - [`routes`]: one module per route: request type, response type, handler.
 //! - [`http`]: body limits, JSON/form parsing, method and content-type checks.
-//! - [`auth`]: the session token (HS256 JWT) -> the current user.
+//! - [`auth`]: the caller's credentials (our HS256 token, Auth.js, NextAuth, Clerk, Supabase, OIDC) -> the current user.
 //! - [`error`]: the one error type, rendered as the contract's error JSON.
 //! - [`config`]: the environment, read once.
 //! - [`limits`]: rate limits per user and action (counters in Postgres, `db::limits`).

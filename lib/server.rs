@@ -9,11 +9,11 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use http_body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 /// Logs to stderr once per process; `RUST_LOG` filters (default `info`).
@@ -84,8 +84,34 @@ where
     }
 }
 
+/// Limits on slow clients for [`serve_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// A request head (and an idle keep-alive connection) must arrive within this long.
+    pub header_read: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        // Long enough for any real client, short enough that a connection
+        // trickling a byte every few seconds is closed (bodies: BODY_READ_TIMEOUT).
+        Self {
+            header_read: Duration::from_secs(15),
+        }
+    }
+}
+
 /// Serves HTTP/1.1 on `listener` until the task is dropped.
 pub async fn serve<F, Fut>(listener: TcpListener, handler: F)
+where
+    F: Fn(http::Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    serve_with(listener, ServeOptions::default(), handler).await
+}
+
+/// [`serve`] with explicit limits (tests use short ones).
+pub async fn serve_with<F, Fut>(listener: TcpListener, options: ServeOptions, handler: F)
 where
     F: Fn(http::Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response> + Send + 'static,
@@ -108,6 +134,8 @@ where
                 async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(options.header_read)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

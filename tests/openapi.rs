@@ -172,7 +172,7 @@ fn all_errors() -> Vec<AppError> {
         AppError::NotFound,
         AppError::MethodNotAllowed { allow: "POST" },
         AppError::PayloadTooLarge,
-        AppError::BodyTimeout,
+        AppError::RequestTimeout,
         AppError::UnsupportedMediaType(""),
         AppError::RateLimited {
             retry_after_secs: 1,
@@ -189,7 +189,7 @@ fn all_errors() -> Vec<AppError> {
             | AppError::NotFound
             | AppError::MethodNotAllowed { .. }
             | AppError::PayloadTooLarge
-            | AppError::BodyTimeout
+            | AppError::RequestTimeout
             | AppError::UnsupportedMediaType(_)
             | AppError::RateLimited { .. }
             | AppError::Unavailable(_)

@@ -94,7 +94,12 @@ impl Stack {
             name: Some(name.into()),
             role: Some(role.into()),
         };
-        auth::issue(&claims, &self.config.session.secret).map_err(|e| anyhow::anyhow!("{e:?}"))
+        let session = self
+            .config
+            .session
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the benchmark signs in with SESSION_SECRET"))?;
+        auth::issue_session(&claims, session).map_err(|e| anyhow::anyhow!("{e:?}"))
     }
 
     /// Spawns `bin` on `port` without waiting for it.

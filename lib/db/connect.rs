@@ -4,10 +4,13 @@
 //! server certificate verified (against webpki roots, or the PEM CA file in
 //! `sslrootcert=PATH` as libpq does) and its host name checked; SNI is sent.
 //! This is stricter than libpq's `require`, on purpose: a production URL
-//! (Neon's) says `require` and must not accept any certificate. Without
-//! `sslmode` (or with `disable`/`allow`/`prefer`) the connection is plain,
-//! for a local server. `channel_binding` is left to tokio-postgres, which gets
-//! the `tls-server-end-point` binding from tokio-postgres-rustls.
+//! (Neon's) says `require` and must not accept any certificate.
+//! `prefer` and `allow` are refused at start: they fall back to plaintext
+//! without saying so. Without `sslmode` the connection is plain only to a
+//! loopback host or a Unix socket (a local server); a remote host without
+//! `sslmode` is refused, so plaintext is always a choice someone wrote down
+//! (`sslmode=disable`). `channel_binding` is left to tokio-postgres, which
+//! gets the `tls-server-end-point` binding from tokio-postgres-rustls.
 
 use super::DbError;
 use rustls::pki_types::CertificateDer;
@@ -34,6 +37,7 @@ pub(crate) struct ConnectSettings {
 struct LibpqOnly {
     root_cert: Option<String>,
     direct_tls: bool,
+    sslmode_given: bool,
 }
 
 impl ConnectSettings {
@@ -49,6 +53,9 @@ impl ConnectSettings {
         // instance, a NAT timeout) otherwise hangs a query for many minutes.
         if pg.get_tcp_user_timeout().is_none() {
             pg.tcp_user_timeout(Duration::from_secs(15));
+        }
+        if !extra.sslmode_given {
+            refuse_remote_without_sslmode(&pg)?;
         }
         let tls = match pg.get_ssl_mode() {
             SslMode::Require => Tls::Rustls(rustls_connector(&extra)?),
@@ -114,7 +121,12 @@ fn rustls_connector(extra: &LibpqOnly) -> Result<MakeRustlsConnect, DbError> {
 fn strip_libpq_only(url: &str) -> Result<(String, LibpqOnly), DbError> {
     let mut extra = LibpqOnly::default();
     let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    let Some((base, query)) = url.split_once('?').filter(|_| is_url) else {
+    if !is_url {
+        // libpq's key=value form: only whether sslmode is there matters here.
+        extra.sslmode_given = url.split_whitespace().any(|kv| kv.starts_with("sslmode="));
+        return Ok((url.to_owned(), extra));
+    }
+    let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_owned(), extra));
     };
     let mut kept = Vec::new();
@@ -123,8 +135,15 @@ fn strip_libpq_only(url: &str) -> Result<(String, LibpqOnly), DbError> {
         match percent_decode(key).as_str() {
             "sslrootcert" => extra.root_cert = Some(percent_decode(value)),
             "sslmode" => {
+                extra.sslmode_given = true;
                 let mode = match percent_decode(value).as_str() {
-                    "disable" | "allow" | "prefer" => "disable",
+                    "disable" => "disable",
+                    mode @ ("allow" | "prefer") => {
+                        return Err(DbError::Config(format!(
+                            "DATABASE_URL: sslmode={mode} falls back to plaintext silently; \
+                             use sslmode=require (TLS, certificate verified) or sslmode=disable (a local server)"
+                        )));
+                    }
                     "require" | "verify-ca" | "verify-full" => "require",
                     other => {
                         return Err(DbError::Config(format!(
@@ -147,6 +166,37 @@ fn strip_libpq_only(url: &str) -> Result<(String, LibpqOnly), DbError> {
         format!("{base}?{}", kept.join("&"))
     };
     Ok((url, extra))
+}
+
+/// No sslmode means plaintext, which is only acceptable to this machine.
+fn refuse_remote_without_sslmode(pg: &tokio_postgres::Config) -> Result<(), DbError> {
+    use tokio_postgres::config::Host;
+    let remote_name = pg.get_hosts().iter().find_map(|h| match h {
+        Host::Tcp(name) if !is_loopback_name(name) => Some(name.clone()),
+        _ => None,
+    });
+    let remote_addr = pg
+        .get_hostaddrs()
+        .iter()
+        .find(|a| !a.is_loopback())
+        .map(|a| a.to_string());
+    match remote_addr.or(remote_name) {
+        None => Ok(()),
+        Some(host) => Err(DbError::Config(format!(
+            "DATABASE_URL: no sslmode for the remote host {host}; add sslmode=require \
+             (or sslmode=disable to accept plaintext)"
+        ))),
+    }
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -197,12 +247,53 @@ mod tests {
         assert!(strip_libpq_only("postgres://h/db?sslmode=bogus").is_err());
     }
 
+    fn refusal(url: &str) -> String {
+        match ConnectSettings::from_url(url, Duration::from_secs(5)) {
+            Err(DbError::Config(why)) => why,
+            Err(other) => panic!("{url}: expected a configuration error, got {other:?}"),
+            Ok(_) => panic!("{url}: expected a refusal"),
+        }
+    }
+
+    #[test]
+    fn prefer_and_allow_are_refused_with_one_line() {
+        for mode in ["prefer", "allow"] {
+            let why = refusal(&format!("postgres://u@127.0.0.1/db?sslmode={mode}"));
+            assert!(why.contains(&format!("sslmode={mode}")), "{why}");
+            assert!(
+                why.contains("sslmode=require") && !why.contains('\n'),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_remote_host_without_sslmode_is_refused_and_a_local_one_is_plain() {
+        let why = refusal("postgres://u:secret@db.example.com/db");
+        assert!(
+            why.contains("db.example.com") && !why.contains("secret"),
+            "{why}"
+        );
+        refusal("postgres://u@localhost/db?hostaddr=10.1.2.3");
+        refusal("host=db.example.com dbname=x");
+        for local in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u@localhost/db",
+            "postgres://u@[::1]/db",
+            "host=/var/run/postgresql dbname=x",
+            "postgres://u@db.example.com/db?sslmode=disable",
+        ] {
+            let s = ConnectSettings::from_url(local, Duration::from_secs(5));
+            assert!(matches!(s.map(|s| s.tls), Ok(Tls::Off)), "{local}");
+        }
+    }
+
     #[test]
     fn require_means_tls_and_no_sslmode_means_plain() {
         let s =
             ConnectSettings::from_url("postgres://h/db?sslmode=require", Duration::from_secs(5));
         assert!(matches!(s.map(|s| s.tls), Ok(Tls::Rustls(_))));
-        let s = ConnectSettings::from_url("postgres://h/db", Duration::from_secs(5));
+        let s = ConnectSettings::from_url("postgres://127.0.0.1/db", Duration::from_secs(5));
         assert!(matches!(s.map(|s| s.tls), Ok(Tls::Off)));
     }
 }

@@ -64,7 +64,11 @@ pub fn error_response(err: &AppError) -> Response {
                 extra.push((header::RETRY_AFTER, v));
             }
         }
-        AppError::PayloadTooLarge | AppError::BodyTimeout => {
+        AppError::Unauthenticated(_) => {
+            // RFC 6750: a 401 names the scheme that would work.
+            extra.push((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        AppError::PayloadTooLarge | AppError::RequestTimeout => {
             // We did not read the whole body, so the connection cannot be reused.
             extra.push((header::CONNECTION, HeaderValue::from_static("close")));
         }

@@ -177,3 +177,70 @@ async fn a_database_that_cannot_be_reached_gives_503_unavailable() {
     );
     server.abort();
 }
+
+/// A raw connection to a server with short limits; returns how long until it was closed.
+async fn closed_after(
+    options: messaging::server::ServeOptions,
+    send: &[u8],
+) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(messaging::server::serve_with(
+        listener,
+        options,
+        |req| async move {
+            match messaging::http::Request::read_within(req, std::time::Duration::from_millis(400))
+                .await
+            {
+                Ok(_) => messaging::http::json(http::StatusCode::OK, &json!({"ok": true})),
+                Err(e) => messaging::http::error_response(&e),
+            }
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(send).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut seen),
+    )
+    .await;
+    server.abort();
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    if send.ends_with(b"{\"a\"") {
+        let text = String::from_utf8_lossy(&seen);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("request_timeout"), "{text}");
+    }
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_while_reading_headers_and_bodies() {
+    let options = messaging::server::ServeOptions {
+        header_read: std::time::Duration::from_millis(400),
+    };
+    // Half a request head, then nothing.
+    let head = closed_after(options, b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await;
+    assert!(head < std::time::Duration::from_secs(3), "{head:?}");
+    // A whole head announcing 100 bytes, then 4 of them.
+    let body = closed_after(
+        options,
+        b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\"",
+    )
+    .await;
+    assert!(body < std::time::Duration::from_secs(3), "{body:?}");
+}
+
+#[test]
+fn the_default_limits_are_generous_but_finite() {
+    let d = messaging::server::ServeOptions::default();
+    assert!(
+        d.header_read >= std::time::Duration::from_secs(5)
+            && d.header_read <= std::time::Duration::from_secs(30)
+    );
+    let b = messaging::http::BODY_READ_TIMEOUT;
+    assert!(b >= std::time::Duration::from_secs(5) && b <= std::time::Duration::from_secs(30));
+}

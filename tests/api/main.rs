@@ -13,6 +13,7 @@ mod ws;
 mod proxy;
 mod support;
 
+mod auth_modes;
 mod binaries;
 mod channel_auth;
 mod conversation_list;

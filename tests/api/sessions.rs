@@ -102,3 +102,44 @@ async fn the_session_cookie_works_and_claims_keep_the_user_row_current() {
     );
     assert_eq!(list["conversations"][0]["id"], c);
 }
+
+#[tokio::test]
+async fn a_junk_cookie_of_the_session_name_does_not_shadow_the_valid_one() {
+    let t = TestApp::start().await;
+    let token = t.token("u_alice");
+    for cookie in [
+        format!("session=junk; session={token}"),
+        format!("session={token}; session=junk"),
+        format!("theme=dark; session=; session={token}"),
+    ] {
+        let req = t
+            .http
+            .get(format!("{}/api/conversations", t.base))
+            .header("cookie", cookie);
+        let (s, b) = read(req.send().await.unwrap()).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let req = t
+        .http
+        .get(format!("{}/api/conversations", t.base))
+        .header("cookie", "session=junk; session=more-junk");
+    let (s, b) = read(req.send().await.unwrap()).await;
+    assert_error(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_token_that_is_not_yet_valid_gets_401() {
+    let t = TestApp::start().await;
+    let sign = |nbf: u64| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &json!({"sub": "u_alice", "exp": now_secs() + 3600, "nbf": nbf}),
+            &jsonwebtoken::EncodingKey::from_secret(SESSION_SECRET),
+        )
+        .unwrap()
+    };
+    let (s, b) = status_with_token(&t, &sign(now_secs() + 600)).await;
+    assert_error(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (s, b) = status_with_token(&t, &sign(now_secs() - 1)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}

@@ -69,10 +69,8 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
         database_url_unpooled: None,
         db_pool_size: 8,
         pusher: sockudo.pusher_config(),
-        session: SessionConfig {
-            secret: SESSION_SECRET.to_vec(),
-            cookie_name: "session".into(),
-        },
+        session: Some(SessionConfig::new(SESSION_SECRET.to_vec(), "session")),
+        auth: Default::default(),
         cron_secret: Some(CRON_SECRET.into()),
         conversations: Default::default(),
         // On, so every test runs the counting statements, but far above what
