@@ -1,4 +1,4 @@
-// Debian's chromium driven by playwright-core (no browser download), and the demo page's flows.
+// Debian's chromium driven by playwright-core (no browser download), and the Next.js app's flows.
 import { existsSync } from "node:fs";
 import { BASE_URL, webRequire } from "./support.mjs";
 
@@ -14,21 +14,32 @@ export async function launch() {
   });
 }
 
-/** A fresh, isolated context (own cookies and storage) logged in through the demo page. */
-export async function openAs(browser, as) {
+/**
+ * A fresh, isolated context (own cookies and storage) signed in through the app's sign-in page:
+ * `/` redirects there without a session, and the demo sign-in sets the session cookie.
+ */
+export async function openAs(browser, as, baseUrl = BASE_URL) {
   const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${BASE_URL}/`);
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL(/\/sign-in$/);
   await page.getByTestId(`login-${as}`).click();
   await page.getByTestId("whoami").waitFor();
-  await page.getByText("Live", { exact: true }).waitFor({ timeout: 5000 });
+  // The first visit may wait for `next dev` to compile the page.
+  await page.getByText("Live", { exact: true }).waitFor({ timeout: 30_000 });
   return { context, page, errors };
 }
 
+/** The list's link to a conversation, once the list has loaded. */
+export function conversationLink(page, id) {
+  return page.locator(`[data-testid=conversation-link][data-conversation-id="${id}"]`);
+}
+
 export async function openConversation(page, id) {
-  await page.locator(`[data-testid=conversation-link][data-conversation-id="${id}"]`).click();
+  await conversationLink(page, id).click();
+  await page.waitForURL(new RegExp(`/c/${id}$`));
   await waitForHistory(page, id);
 }
 
