@@ -1,5 +1,5 @@
-// pusher-js settings for the browser, read from the environment on the server at request time (so one
-// build runs against any Pusher app or a self-hosted Sockudo) with the client modules' own reader.
+// pusher-js settings for the browser, read on the server with the client modules' own reader and passed
+// to the page as props: one place reads them, and a bad value fails the page's render with a clear message.
 import "server-only";
 import { type PusherClientOptions, pusherOptionsFromEnv } from "@messaging/client/pusher-client";
 
