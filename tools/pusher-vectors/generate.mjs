@@ -139,11 +139,11 @@ await trigger(
 );
 await trigger(
   "trigger_info_and_socket_id",
-  "pusher.trigger with both {info, socket_id}: the body holds name, data, channels, then socket_id, then info (the order Node's object spread gives).",
+  "pusher.trigger with both {info, socket_id}: the library spreads params into the body after name, data and channels, in the caller's key order; this call (and our client) puts info first.",
   ["presence-conversation-7"],
   "typing",
   { user_id: "u_student", name: "Sam" },
-  { socket_id: "1.2", info: "user_count,subscription_count" },
+  { info: "user_count,subscription_count", socket_id: "1.2" },
 );
 await trigger(
   "trigger_info_only",
