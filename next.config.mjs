@@ -8,6 +8,8 @@ const config = {
   // Next locks its dist folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
+  // No dev-mode badge over the page (and in the browser tests' screenshots).
+  devIndicators: false,
   // Only the repository's own files: no remote images, no font downloads.
   images: { unoptimized: true },
   // The client modules live in web/src (one copy, shared with their tests); Next compiles them from source.

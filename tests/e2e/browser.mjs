@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { BASE_URL, webRequire } from "./support.mjs";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** An upper bound for steps that may wait for `next dev` to compile a page (a cold, busy machine). */
+const COMPILE_MS = 180_000;
 
 export async function launch() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run web/scripts/ensure-chromium.sh`);
@@ -23,12 +25,12 @@ export async function openAs(browser, as, baseUrl = BASE_URL) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${baseUrl}/`);
-  await page.waitForURL(/\/sign-in$/);
-  await page.getByTestId(`login-${as}`).click();
-  await page.getByTestId("whoami").waitFor();
-  // The first visit may wait for `next dev` to compile the page.
-  await page.getByText("Live", { exact: true }).waitFor({ timeout: 30_000 });
+  // Generous first waits: on a fresh stack `next dev` compiles each page on its first request.
+  await page.goto(`${baseUrl}/`, { timeout: COMPILE_MS });
+  await page.waitForURL(/\/sign-in$/, { timeout: COMPILE_MS });
+  await page.getByTestId(`login-${as}`).click({ timeout: COMPILE_MS });
+  await page.getByTestId("whoami").waitFor({ timeout: COMPILE_MS });
+  await page.getByText("Live", { exact: true }).waitFor({ timeout: COMPILE_MS });
   return { context, page, errors };
 }
 
@@ -38,18 +40,22 @@ export function conversationLink(page, id) {
 }
 
 export async function openConversation(page, id) {
-  await conversationLink(page, id).click();
-  await page.waitForURL(new RegExp(`/c/${id}$`));
+  await conversationLink(page, id).click({ timeout: COMPILE_MS });
+  await page.waitForURL(new RegExp(`/c/${id}$`), { timeout: COMPILE_MS });
   await waitForHistory(page, id);
 }
 
 /** Waits until the open conversation shows its history (or its empty state). */
 export async function waitForHistory(page, id) {
-  await page.locator(`[data-testid=conversation][data-conversation-id="${id}"]`).waitFor();
-  await page.waitForFunction(() => {
-    const list = document.querySelector("[data-testid=messages]");
-    return list && (list.querySelector("[data-testid=message]") || list.querySelector(".empty"));
-  });
+  await page.locator(`[data-testid=conversation][data-conversation-id="${id}"]`).waitFor({ timeout: COMPILE_MS });
+  await page.waitForFunction(
+    () => {
+      const list = document.querySelector("[data-testid=messages]");
+      return list && (list.querySelector("[data-testid=message]") || list.querySelector(".empty"));
+    },
+    null,
+    { timeout: COMPILE_MS },
+  );
 }
 
 /** Seqs and bodies shown, in page order. */
