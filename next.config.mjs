@@ -8,6 +8,9 @@ const config = {
   // Next locks its dist folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
+  // `next dev` refuses its dev assets and HMR socket to other origins; behind `vercel dev` the browser is
+  // on 127.0.0.1 while Next listens on localhost.
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
   // No dev-mode badge over the page (and in the browser tests' screenshots).
   devIndicators: false,
   // Only the repository's own files: no remote images, no font downloads.

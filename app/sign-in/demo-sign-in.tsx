@@ -1,12 +1,15 @@
 "use client";
 // The demo users' buttons: POST /api/session (Next's route handler) sets the session cookie the functions read.
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 export function DemoSignIn({ users }: { users: Array<{ as: string; label: string }> }) {
   const router = useRouter();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Server-rendered buttons do nothing until the page hydrates: keep them disabled until then.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const signIn = async (as: string) => {
     setBusy(as);
     setError(null);
@@ -31,7 +34,7 @@ export function DemoSignIn({ users }: { users: Array<{ as: string; label: string
     <>
       <div className="login-choices" role="group" aria-label="Sign in as">
         {users.map(({ as, label }) => (
-          <button key={as} type="button" data-testid={`login-${as}`} disabled={busy !== null} onClick={() => void signIn(as)}>
+          <button key={as} type="button" data-testid={`login-${as}`} disabled={!hydrated || busy !== null} onClick={() => void signIn(as)}>
             {busy === as ? "Signing in…" : label}
           </button>
         ))}

@@ -43,7 +43,17 @@ before(async () => {
   mkdirSync(join(WORK, ".vercel"), { recursive: true });
   writeFileSync(join(WORK, ".vercel/project.json"), JSON.stringify({ projectId: "prj_local_build", orgId: "team_local_build", settings: { framework: "nextjs" } }));
 
-  const env = { ...process.env, VERCEL_TELEMETRY_DISABLED: "1", NEXT_TELEMETRY_DISABLED: "1", VERCEL_CLI_USE_NATIVE_BINARY: "0", VERCEL_BUILD_IMAGE: "1", CARGO_TARGET_DIR: join(ROOT, "target") };
+  const env = {
+    ...process.env,
+    VERCEL_TELEMETRY_DISABLED: "1",
+    NEXT_TELEMETRY_DISABLED: "1",
+    VERCEL_CLI_USE_NATIVE_BINARY: "0",
+    VERCEL_BUILD_IMAGE: "1",
+    CARGO_TARGET_DIR: join(ROOT, "target"),
+    // The release profile's fat LTO links each of the nine binaries for minutes on a small machine; the
+    // layout of the output is what this test checks (VERCEL_BUILD_FULL_LTO=1 builds exactly as deployed).
+    ...(process.env.VERCEL_BUILD_FULL_LTO === "1" ? {} : { CARGO_PROFILE_RELEASE_LTO: "off", CARGO_PROFILE_RELEASE_CODEGEN_UNITS: "16" }),
+  };
   for (const name of ["__VERCEL_BUILD_RUNNING", "__VERCEL_DEV_RUNNING", "NEXT_DIST_DIR", "MESSAGING_DEV_API_ORIGIN", "PORT"]) delete env[name];
   const child = spawn(process.execPath, [VERCEL_CLI, "build", "--yes", "--global-config", join(WORK, ".vercel-global")], { cwd: WORK, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (c) => (log += c));

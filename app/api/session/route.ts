@@ -35,7 +35,9 @@ export async function POST(request: NextRequest) {
     sameSite: "lax",
     path: "/",
     maxAge: SESSION_SECONDS,
-    secure: request.nextUrl.protocol === "https:",
+    // Behind `vercel dev` the request may look https while the browser is on http://127.0.0.1: decide by
+    // the build instead (production is https on Vercel).
+    secure: process.env.NODE_ENV === "production",
   });
   return response;
 }
