@@ -10,12 +10,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { before, test } from "node:test";
 import { ROOT } from "../e2e/support.mjs";
 import { VERCEL_CLI } from "./vercel-dev.mjs";
 
-const WORK = join(ROOT, ".stack/vercel-build");
+// Outside the checkout: a `next dev` running in it would see the copy's files change and reload its pages.
+const WORK = join(tmpdir(), `messaging-vercel-build-${process.getuid?.() ?? 0}`);
 const OUTPUT = join(WORK, ".vercel/output");
 let log = "";
 
@@ -38,8 +40,13 @@ before(async () => {
     mkdirSync(dirname(join(WORK, file)), { recursive: true });
     cpSync(join(ROOT, file), join(WORK, file));
   }
-  // Hard links: quick, and Turbopack refuses a node_modules symlinked from outside the project.
-  execFileSync("cp", ["-al", join(ROOT, "node_modules"), join(WORK, "node_modules")]);
+  // Hard links when on one filesystem (quick); Turbopack refuses a node_modules symlinked from outside.
+  try {
+    execFileSync("cp", ["-al", join(ROOT, "node_modules"), join(WORK, "node_modules")], { stdio: "ignore" });
+  } catch {
+    rmSync(join(WORK, "node_modules"), { recursive: true, force: true });
+    execFileSync("cp", ["-a", join(ROOT, "node_modules"), join(WORK, "node_modules")]);
+  }
   mkdirSync(join(WORK, ".vercel"), { recursive: true });
   writeFileSync(join(WORK, ".vercel/project.json"), JSON.stringify({ projectId: "prj_local_build", orgId: "team_local_build", settings: { framework: "nextjs" } }));
 
