@@ -79,7 +79,9 @@ test("one executable function per api/**/*.rs, built by Vercel's Rust runtime", 
     const config = JSON.parse(readFileSync(join(dir, ".vc-config.json"), "utf8"));
     assert.equal(config.runtime, "executable", `${fn}: runtime`);
     assert.equal(config.handler, "executable", `${fn}: handler`);
-    const binary = join(dir, config.handler);
+    // The CLI may point at the compiled file (filePathMap, relative to the project) instead of copying it.
+    const mapped = config.filePathMap?.[config.handler];
+    const binary = mapped ? join(WORK, mapped) : join(dir, config.handler);
     assert.ok(statSync(binary).mode & 0o111, `${fn}: the handler is not executable`);
     // An x86-64 ELF program (the Linux functions' target).
     const head = readFileSync(binary).subarray(0, 20);
