@@ -1,4 +1,5 @@
-//! Development-only helpers for the demo page: sign in as a demo user, and
+//! Development-only helpers: sign in as a demo user (the Node e2e tests do;
+//! the app signs in through its own `/api/session`), and
 //! the pusher-js settings for the local Sockudo.
 
 use http::{HeaderValue, Method, StatusCode, header};

@@ -1,11 +1,11 @@
 //! The local dev server: every function's route on one port, as `vercel dev`
-//! would route them, plus the demo page and a development login.
+//! would route them, plus a development login. `next dev` (scripts/dev) sits
+//! in front of it and forwards `/api/*` here, so the browser sees one origin.
 //! Not deployed: Vercel only builds the binaries under `api/`.
 
 mod dev_login;
 mod guard;
 mod seed;
-mod static_files;
 
 use messaging::app::App;
 use messaging::error::AppError;
@@ -93,9 +93,7 @@ async fn route(app: &App, dev_login: bool, req: http::Request<hyper::body::Incom
         "/api/dev/login" => server::handle_with(app, req, dev_login::login).await,
         "/api/dev/config" => server::handle_with(app, req, dev_login::pusher_config).await,
         p if p.starts_with("/api/") => server::dispatch(app, req).await,
-        _ if req.method() == http::Method::GET || req.method() == http::Method::HEAD => {
-            static_files::serve(&path).unwrap_or_else(|| error_response(&AppError::NotFound))
-        }
+        // Pages are the Next.js app's (app/), served by `next dev` in front of this server.
         _ => error_response(&AppError::NotFound),
     }
 }

@@ -1,7 +1,9 @@
 //! Known-answer conformance with the official Node library (pusher 5.3.4):
-//! every entry of every section of every vector file in `PUSHER_VECTORS`
-//! (colon-separated; default: the shared set A). An entry this test does not
-//! understand fails; nothing is skipped. Run with `cargo test conformance`.
+//! every entry of every section of the repository's vectors
+//! (`tests/conformance/vectors.json`, written by `tools/pusher-vectors`) and
+//! of every further file in `PUSHER_VECTORS` (colon-separated). An entry this
+//! test does not understand fails; nothing is skipped. Run with
+//! `cargo test conformance`.
 
 #[path = "conformance/answers.rs"]
 mod answers;

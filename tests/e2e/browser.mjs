@@ -1,8 +1,10 @@
-// Debian's chromium driven by playwright-core (no browser download), and the demo page's flows.
+// Debian's chromium driven by playwright-core (no browser download), and the Next.js app's flows.
 import { existsSync } from "node:fs";
 import { BASE_URL, webRequire } from "./support.mjs";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** An upper bound for steps that may wait for `next dev` to compile a page (a cold, busy machine). */
+const COMPILE_MS = 180_000;
 
 export async function launch() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run web/scripts/ensure-chromium.sh`);
@@ -14,31 +16,46 @@ export async function launch() {
   });
 }
 
-/** A fresh, isolated context (own cookies and storage) logged in through the demo page. */
-export async function openAs(browser, as) {
+/**
+ * A fresh, isolated context (own cookies and storage) signed in through the app's sign-in page:
+ * `/` redirects there without a session, and the demo sign-in sets the session cookie.
+ */
+export async function openAs(browser, as, baseUrl = BASE_URL) {
   const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${BASE_URL}/`);
-  await page.getByTestId(`login-${as}`).click();
-  await page.getByTestId("whoami").waitFor();
-  await page.getByText("Live", { exact: true }).waitFor({ timeout: 5000 });
+  // Generous first waits: on a fresh stack `next dev` compiles each page on its first request.
+  await page.goto(`${baseUrl}/`, { timeout: COMPILE_MS });
+  await page.waitForURL(/\/sign-in$/, { timeout: COMPILE_MS });
+  await page.getByTestId(`login-${as}`).click({ timeout: COMPILE_MS });
+  await page.getByTestId("whoami").waitFor({ timeout: COMPILE_MS });
+  await page.getByText("Live", { exact: true }).waitFor({ timeout: COMPILE_MS });
   return { context, page, errors };
 }
 
+/** The list's link to a conversation, once the list has loaded. */
+export function conversationLink(page, id) {
+  return page.locator(`[data-testid=conversation-link][data-conversation-id="${id}"]`);
+}
+
 export async function openConversation(page, id) {
-  await page.locator(`[data-testid=conversation-link][data-conversation-id="${id}"]`).click();
+  await conversationLink(page, id).click({ timeout: COMPILE_MS });
+  await page.waitForURL(new RegExp(`/c/${id}$`), { timeout: COMPILE_MS });
   await waitForHistory(page, id);
 }
 
 /** Waits until the open conversation shows its history (or its empty state). */
 export async function waitForHistory(page, id) {
-  await page.locator(`[data-testid=conversation][data-conversation-id="${id}"]`).waitFor();
-  await page.waitForFunction(() => {
-    const list = document.querySelector("[data-testid=messages]");
-    return list && (list.querySelector("[data-testid=message]") || list.querySelector(".empty"));
-  });
+  await page.locator(`[data-testid=conversation][data-conversation-id="${id}"]`).waitFor({ timeout: COMPILE_MS });
+  await page.waitForFunction(
+    () => {
+      const list = document.querySelector("[data-testid=messages]");
+      return list && (list.querySelector("[data-testid=message]") || list.querySelector(".empty"));
+    },
+    null,
+    { timeout: COMPILE_MS },
+  );
 }
 
 /** Seqs and bodies shown, in page order. */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { BASE_URL, call, eventually, loadCore, login, requireStack, sharedConversation, waitFor } from "./support.mjs";
+import { API_URL, call, eventually, loadCore, login, requireStack, sharedConversation, waitFor } from "./support.mjs";
 
 let core, student, teacher, conversation, pusher, sync;
 const run = randomUUID().slice(0, 8);
@@ -15,12 +15,12 @@ before(async () => {
   // The page's own factory, pointed at the stack with a bearer token instead of the cookie.
   pusher = await core.createPusherClient(
     core.pusherOptionsFromDevConfig(config, {
-      authEndpoint: `${BASE_URL}/api/pusher/auth`,
+      authEndpoint: `${API_URL}/api/pusher/auth`,
       authHeaders: { Authorization: `Bearer ${teacher.token}` },
     }),
   );
   sync = new core.ConversationSync({
-    api: core.createApi({ baseUrl: BASE_URL, token: teacher.token }),
+    api: core.createApi({ baseUrl: API_URL, token: teacher.token }),
     pusher,
     conversationId: conversation.id,
     me: { id: teacher.user.id, name: teacher.user.name },

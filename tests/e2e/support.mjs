@@ -2,7 +2,13 @@
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+/** The app's origin, as a browser sees it (scripts/dev: `next dev`, forwarding /api/* to the Rust dev server). */
 export const BASE_URL = (process.env.BASE_URL ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+/**
+ * Where the Node-level tests call the API: the Rust dev server itself when API_URL is set (scripts/test
+ * does), so latency figures measure our functions, not `next dev`'s proxy (which Vercel does not have).
+ */
+export const API_URL = (process.env.API_URL ?? BASE_URL).replace(/\/$/, "");
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const WEB = fileURLToPath(new URL("../../web/", import.meta.url));
 
@@ -11,19 +17,19 @@ export const webRequire = createRequire(`${WEB}package.json`);
 
 let stackChecked = null;
 
-/** Fails with one clear line when the local stack is not answering at BASE_URL. */
+/** Fails with one clear line when the local stack is not answering at API_URL. */
 export function requireStack() {
   stackChecked ??= (async () => {
     let response;
     try {
-      response = await fetch(`${BASE_URL}/api/dev/config`, { signal: AbortSignal.timeout(3000) });
+      response = await fetch(`${API_URL}/api/dev/config`, { signal: AbortSignal.timeout(3000) });
     } catch (error) {
       throw new Error(
-        `The local stack is not running at ${BASE_URL} (${error.cause?.code ?? error.message}). ` +
+        `The local stack is not running at ${API_URL} (${error.cause?.code ?? error.message}). ` +
           "Start it with scripts/dev (or set BASE_URL) and run the e2e tests again.",
       );
     }
-    if (!response.ok) throw new Error(`${BASE_URL}/api/dev/config answered ${response.status}; is this the dev server?`);
+    if (!response.ok) throw new Error(`${API_URL}/api/dev/config answered ${response.status}; is this the dev server?`);
     return response.json();
   })();
   return stackChecked;
@@ -31,7 +37,7 @@ export function requireStack() {
 
 /** Logs in as a demo user; returns the user, its token and the session cookie. */
 export async function login(as) {
-  const response = await fetch(`${BASE_URL}/api/dev/login`, {
+  const response = await fetch(`${API_URL}/api/dev/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ as }),
@@ -44,7 +50,7 @@ export async function login(as) {
 
 /** A contract call as the given session; returns status and parsed body. */
 export async function call(session, path, { method = "GET", body, headers = {} } = {}) {
-  const response = await fetch(`${BASE_URL}${path}`, {
+  const response = await fetch(`${API_URL}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${session.token}`,
@@ -106,7 +112,7 @@ export async function nodePusher(session) {
     forceTLS: Boolean(config.forceTLS),
     enabledTransports: ["ws"],
     channelAuthorization: {
-      endpoint: `${BASE_URL}/api/pusher/auth`,
+      endpoint: `${API_URL}/api/pusher/auth`,
       transport: "ajax",
       headers: { Authorization: `Bearer ${session.token}` },
     },

@@ -1,10 +1,11 @@
-// Two isolated Chromium contexts (student, teacher) on the demo page, plus an outsider.
+// Two isolated Chromium contexts (student, teacher) in the Next.js app (app/), plus an outsider who
+// starts a conversation of their own.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { launch, openAs, openConversation, sendFromComposer, shownMessages, waitForHistory, watchFor } from "./browser.mjs";
+import { conversationLink, launch, openAs, openConversation, sendFromComposer, shownMessages, waitForHistory, watchFor } from "./browser.mjs";
 import { ROOT, login, requireStack, sharedConversation } from "./support.mjs";
 
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -98,8 +99,10 @@ test("the other member's typing, presence, read receipt and reaction show live",
 });
 
 test("the unread badge rises live for a closed conversation and clears when it is opened", async () => {
-  const link = student.page.locator(`[data-testid=conversation-link][data-conversation-id="${conversationId}"]`);
-  await student.page.evaluate(() => (location.hash = "#/"));
+  const link = conversationLink(student.page, conversationId);
+  // Back to the list only (a client-side navigation: the socket and the list stay).
+  await student.page.getByTestId("home").click();
+  await student.page.waitForURL(/\/$/);
   await student.page.getByTestId("conversation").waitFor({ state: "detached" });
   assert.equal(await link.getByTestId("unread-badge").count(), 0, "a badge before anything unread arrived");
 
@@ -122,12 +125,20 @@ async function showsText(page, testId, text, timeout = 5000) {
   }
 }
 
+test("the list shows who is online with a dot", async () => {
+  // The teacher has the conversation open (in its presence channel), so the student's dot is on.
+  const dot = conversationLink(student.page, conversationId).getByTestId("online-dot");
+  await dot.and(student.page.locator("[data-online=true]")).waitFor({ timeout: 5000 });
+});
+
 test("an outsider sees nothing of the conversation and cannot subscribe to its channel", async () => {
   const outsider = await openAs(browser, "outsider");
   try {
-    await outsider.page.getByTestId("no-conversations").waitFor();
+    // The list has loaded (its start-a-conversation form is below it) without the pair's conversation.
+    await outsider.page.getByText("Loading…").waitFor({ state: "detached" });
+    assert.equal(await conversationLink(outsider.page, conversationId).count(), 0);
     const result = await outsider.page.evaluate(async (id) => {
-      const { pusher } = window.__messagingDemo;
+      const { pusher } = window.__messagingApp;
       const auth = await fetch("/api/pusher/auth", {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -151,6 +162,32 @@ test("an outsider sees nothing of the conversation and cannot subscribe to its c
   }
 });
 
+test("an outsider starts a conversation with the teacher, whose list shows it with an unread badge", async () => {
+  const outsider = await openAs(browser, "outsider");
+  try {
+    await outsider.page.getByTestId("new-conversation-members").fill("u_teacher");
+    await outsider.page.getByTestId("new-conversation-title").fill(`Question ${run}`);
+    await outsider.page.getByTestId("new-conversation-start").click();
+    await outsider.page.waitForURL(/\/c\/\d+$/);
+    const id = Number(new URL(outsider.page.url()).pathname.split("/").pop());
+    assert.notEqual(id, conversationId);
+    await waitForHistory(outsider.page, id);
+    await sendFromComposer(outsider.page, `Hello teacher ${run}`);
+    // The teacher did not know this conversation: its event makes the list reload, badge included.
+    // (Against a reused dev database the pair's conversation may exist already, with its first title.)
+    const link = conversationLink(teacher.page, id);
+    await link.getByTestId("unread-badge").waitFor({ timeout: 5000 });
+    assert.ok(Number(await link.getByTestId("unread-badge").textContent()) >= 1);
+    // An unknown member is refused with the contract's message, shown in the form.
+    await outsider.page.getByTestId("new-conversation-members").fill("u_nobody_here");
+    await outsider.page.getByTestId("new-conversation-start").click();
+    await showsText(outsider.page, "new-conversation-error", "unknown user");
+    assert.deepEqual(outsider.errors, [], "the app threw");
+  } finally {
+    await outsider.context.close();
+  }
+});
+
 test("saves a screenshot of both windows", async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   // No hover toolbar in the picture.
@@ -166,5 +203,5 @@ test("saves a screenshot of both windows", async () => {
   );
   await sheet.screenshot({ path: join(ARTIFACTS, "two-browsers.png"), fullPage: true });
   await sheet.close();
-  for (const { errors } of [student, teacher]) assert.deepEqual(errors, [], "the demo page threw");
+  for (const { errors } of [student, teacher]) assert.deepEqual(errors, [], "the app threw");
 });

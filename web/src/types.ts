@@ -1,4 +1,4 @@
-// Wire types of the messaging HTTP contract (shared/API.md) and its realtime events.
+// Wire types of the messaging HTTP contract (docs/API.md, openapi.yaml) and its realtime events.
 
 export interface Sender {
   id: string;

@@ -1,9 +1,10 @@
+"use client";
 // One open conversation: history, live messages, pending sends, receipts, typing, presence, reactions.
 import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { ApiClient } from "../src/api";
-import type { PusherLike } from "../src/realtime-port";
-import type { Conversation } from "../src/types";
-import { useRealtimeMessages } from "../src/use-realtime-messages";
+import type { ApiClient } from "@messaging/client/api";
+import type { PusherLike } from "@messaging/client/realtime-port";
+import type { Conversation } from "@messaging/client/types";
+import { useRealtimeMessages } from "@messaging/client/use-realtime-messages";
 import { MessageItem, PendingItem } from "./message-item";
 
 const MAX_BODY = 4000;
@@ -16,7 +17,14 @@ interface Props {
   api: ApiClient;
   /** The list's badge follows what this view knows: the last seq and my read position. */
   onProgress: (lastSeq: number, lastReadSeq: number) => void;
+  /** Who else is online in this conversation's presence channel (ids, sorted), once known. */
+  onOnline?: (userIds: string[]) => void;
 }
+
+// Pusher adds the sender's user_id to client events on presence channels; Sockudo (the local
+// stack) does not, so there typing goes through the server, whose `typing` events name the sender.
+const TYPING_VIA: "client-event" | "server" =
+  process.env.NEXT_PUBLIC_TYPING_VIA === "server" ? "server" : "client-event";
 
 function readPositions(conversation: Conversation, me: string): Record<string, number> {
   const positions: Record<string, number> = { [me]: conversation.last_read_seq };
@@ -26,16 +34,14 @@ function readPositions(conversation: Conversation, me: string): Record<string, n
   return positions;
 }
 
-export function ConversationView({ conversation, title, me, pusher, api, onProgress }: Props) {
-  // The demo runs on Sockudo, which does not add the sender's user_id to client events: typing goes
-  // through the server, whose `typing` events name the sender themselves.
+export function ConversationView({ conversation, title, me, pusher, api, onProgress, onOnline }: Props) {
   const live = useRealtimeMessages({
     conversationId: conversation.id,
     me,
     pusher,
     api,
     readPositions: readPositions(conversation, me.id),
-    typingVia: "server",
+    typingVia: TYPING_VIA,
   });
   const { state, seen, online } = live;
   const [draft, setDraft] = useState("");
@@ -80,6 +86,12 @@ export function ConversationView({ conversation, title, me, pusher, api, onProgr
     onProgress(lastSeq, myReadSeq);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lastSeq, myReadSeq]);
+
+  const onlineKey = online === null ? null : online.map((m) => m.id).sort().join(" ");
+  useEffect(() => {
+    if (onlineKey !== null) onOnline?.(onlineKey ? onlineKey.split(" ") : []);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [onlineKey]);
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();

@@ -1,6 +1,6 @@
 // One message row (text only: bodies are React text children, never HTML) and one pending send.
-import type { PendingMessage } from "../src/message-store";
-import type { Message } from "../src/types";
+import type { PendingMessage } from "@messaging/client/message-store";
+import type { Message } from "@messaging/client/types";
 
 const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉"];
 

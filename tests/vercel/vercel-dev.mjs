@@ -1,12 +1,13 @@
 // The stack for vercel-dev.test.mjs: a fresh database, its own Sockudo, and `vercel dev --local`
-// (the CLI pinned in tools/vercel-dev) serving the real api/**/*.rs functions from the repo root.
+// (the CLI pinned in tools/vercel-dev) serving the Next.js app (next dev) and the real api/**/*.rs
+// functions (Vercel's Rust runtime) from the repo root, as one project.
 import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./support.mjs";
+import { ROOT } from "../e2e/support.mjs";
 
 export const VERCEL_CLI = join(ROOT, "tools/vercel-dev/node_modules/vercel/dist/vc.js");
 
@@ -76,12 +77,17 @@ export async function startVercelDev() {
     PUSHER_PORT: String(sockudoPort),
     SOCKUDO_STATE_DIR: join(scratch, "sockudo"),
     SOCKUDO_WEBHOOK_URL: `http://127.0.0.1:${port}/api/pusher/webhook`,
+    NEXT_PUBLIC_PUSHER_PORT: String(sockudoPort),
     VERCEL_TELEMETRY_DISABLED: "1",
+    NEXT_TELEMETRY_DISABLED: "1",
+    // Its own folder: a `next dev` from scripts/dev may hold .next in this checkout.
+    NEXT_DIST_DIR: ".next-test",
     // The plain Node CLI (macOS would otherwise trampoline into an optional native build).
     VERCEL_CLI_USE_NATIVE_BINARY: "0",
   };
-  // Migrations would go to the unpooled URL; PORT is the e2e dev server's; a set flag makes `vercel dev` refuse to run.
-  for (const name of ["DATABASE_URL_UNPOOLED", "PORT", "__VERCEL_DEV_RUNNING"]) delete env[name];
+  // Migrations would go to the unpooled URL; PORT is the e2e dev server's; a set flag makes `vercel dev` refuse
+  // to run; with no MESSAGING_DEV_API_ORIGIN, next.config.mjs forwards nothing: Vercel routes /api itself.
+  for (const name of ["DATABASE_URL_UNPOOLED", "PORT", "API_PORT", "__VERCEL_DEV_RUNNING", "MESSAGING_DEV_API_ORIGIN"]) delete env[name];
 
   const steps = [];
   const stop = async () => {
@@ -137,11 +143,12 @@ export async function startVercelDev() {
     const baseUrl = `http://127.0.0.1:${port}`;
     let running = true;
     exited.then(() => (running = false));
-    for (const deadline = Date.now() + 120_000; ; ) {
+    for (const deadline = Date.now() + 180_000; ; ) {
       if (!running) throw new Error(`vercel dev exited before it was ready:\n${output.join("")}`);
-      const up = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      // The sign-in page: Next is up and has compiled a page.
+      const up = await fetch(`${baseUrl}/sign-in`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.ok, () => false);
       if (up) break;
-      if (Date.now() > deadline) throw new Error(`vercel dev did not answer on ${baseUrl} within 120 s:\n${output.join("")}`);
+      if (Date.now() > deadline) throw new Error(`vercel dev did not answer on ${baseUrl} within 180 s:\n${output.join("")}`);
       await sleep(250);
     }
     return { baseUrl, env, pgid, stop, output: () => output.join("") };
