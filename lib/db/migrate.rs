@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0006_outbox_backlog_and_versions.sql"),
     migration!("0007_membership_presence_limits.sql"),
     migration!("0009_rate_limits_emoji_chars.sql"),
+    migration!("0010_drop_rate_limits.sql"),
 ];
 
 /// Arbitrary, fixed: the first key of the migration advisory lock (the second is the schema).
