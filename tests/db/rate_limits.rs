@@ -53,13 +53,11 @@ async fn concurrent_takes_allow_exactly_the_quota() {
     };
     assert_eq!(hits().await, 3, "the 7 refusals were counted");
     // Another user, or another action, has its own count; giving one back frees one.
-    let take = |u: &'static str, action| {
-        let client = &client;
-        async move {
-            limits::take(&**client, &user(u), action, limit)
-                .await
-                .expect("take")
-        }
+    let pg = &**client;
+    let take = |u: &'static str, action| async move {
+        limits::take(pg, &user(u), action, limit)
+            .await
+            .expect("take")
     };
     assert_eq!(take("u_bob", CREATE).await, Verdict::Allowed);
     assert_eq!(take("u_ann", Action::React).await, Verdict::Allowed);
