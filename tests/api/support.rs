@@ -34,7 +34,7 @@ pub struct Tweaks {
     /// Pusher calls go through a proxy that holds each request this long.
     pub pusher_delay: Option<std::time::Duration>,
     /// Any other change to the configuration (policies, limits).
-    pub adjust: Option<Box<dyn FnOnce(&mut Config)>>,
+    pub adjust: Option<Adjust>,
 }
 
 impl Drop for TestApp {
@@ -59,6 +59,9 @@ fn display_name(id: &str) -> String {
         other => other.trim_start_matches("u_").to_owned(),
     }
 }
+
+/// A change to the test configuration.
+pub type Adjust = Box<dyn FnOnce(&mut Config)>;
 
 pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
     Config {
