@@ -1,7 +1,6 @@
 //! The environment, read once at start. A bad value is one line naming the
 //! variable; secrets never appear in that line.
 
-use crate::db::rate_limits::Quota;
 use crate::domain::ConversationPolicy;
 use crate::limits::Limits;
 use crate::pusher::PusherConfig;
@@ -117,13 +116,11 @@ impl fmt::Debug for SessionConfig {
     }
 }
 
-/// Who may start conversations, how many, and how long "online" lasts without confirmation.
+/// Who may start conversations and how long "online" lasts without confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationConfig {
     /// `CONVERSATION_POLICY` (default `open`).
     pub policy: ConversationPolicy,
-    /// `CONVERSATION_CREATE_LIMIT` per `CONVERSATION_CREATE_PERIOD_SECONDS` (default 30 per hour).
-    pub create_quota: Quota,
     /// `PRESENCE_TTL_SECONDS` (default 300): a member shows online in a conversation only
     /// while Pusher confirmed it (webhook or the cron's reconciliation) within this time.
     pub presence_ttl: Duration,
@@ -133,10 +130,6 @@ impl Default for ConversationConfig {
     fn default() -> Self {
         Self {
             policy: ConversationPolicy::Open,
-            create_quota: Quota {
-                max: 30,
-                period: Duration::from_secs(3600),
-            },
             presence_ttl: Duration::from_secs(300),
         }
     }
@@ -150,17 +143,6 @@ impl ConversationConfig {
             Some(raw) => ConversationPolicy::parse(&raw)
                 .map_err(|problem| ConfigError::new("CONVERSATION_POLICY", problem))?,
         };
-        let max: u32 = env.parse_or("CONVERSATION_CREATE_LIMIT", defaults.create_quota.max)?;
-        let period: u64 = env.parse_or(
-            "CONVERSATION_CREATE_PERIOD_SECONDS",
-            defaults.create_quota.period.as_secs(),
-        )?;
-        if period == 0 {
-            return Err(ConfigError::new(
-                "CONVERSATION_CREATE_PERIOD_SECONDS",
-                "must be at least 1",
-            ));
-        }
         let ttl: u64 = env.parse_or("PRESENCE_TTL_SECONDS", defaults.presence_ttl.as_secs())?;
         if ttl == 0 {
             return Err(ConfigError::new(
@@ -170,10 +152,6 @@ impl ConversationConfig {
         }
         Ok(Self {
             policy,
-            create_quota: Quota {
-                max,
-                period: Duration::from_secs(period),
-            },
             presence_ttl: Duration::from_secs(ttl),
         })
     }

@@ -12,14 +12,19 @@ pub enum Action {
     Typing,
     React,
     ChannelAuth,
+    /// `POST /api/conversations` creating a conversation. Counted with
+    /// [`crate::db::limits::take`]: refusals are not counted, and finding an
+    /// existing two-person conversation costs nothing.
+    ConversationCreate,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 5] = [
         Action::Send,
         Action::Typing,
         Action::React,
         Action::ChannelAuth,
+        Action::ConversationCreate,
     ];
 
     pub fn key(self) -> &'static str {
@@ -28,6 +33,7 @@ impl Action {
             Action::Typing => "typing",
             Action::React => "react",
             Action::ChannelAuth => "channel_auth",
+            Action::ConversationCreate => "conversation_create",
         }
     }
 
@@ -38,6 +44,7 @@ impl Action {
             Action::Typing => "RATE_LIMIT_TYPING",
             Action::React => "RATE_LIMIT_REACT",
             Action::ChannelAuth => "RATE_LIMIT_CHANNEL_AUTH",
+            Action::ConversationCreate => "RATE_LIMIT_CONVERSATION_CREATE",
         }
     }
 
@@ -53,6 +60,7 @@ impl Action {
             Action::Typing => limit(60, 60),
             Action::React => limit(60, 60),
             Action::ChannelAuth => limit(120, 60),
+            Action::ConversationCreate => limit(30, 3600),
         }
     }
 }
@@ -104,6 +112,7 @@ pub struct Limits {
     typing: Option<Limit>,
     react: Option<Limit>,
     channel_auth: Option<Limit>,
+    conversation_create: Option<Limit>,
 }
 
 impl Default for Limits {
@@ -112,8 +121,21 @@ impl Default for Limits {
     }
 }
 
+/// Variables of the conversation-creation cap before it joined these limits
+/// (never released): refused with a hint rather than silently ignored.
+const REPLACED: [&str; 2] = [
+    "CONVERSATION_CREATE_LIMIT",
+    "CONVERSATION_CREATE_PERIOD_SECONDS",
+];
+
 impl Limits {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        if let Some(old) = REPLACED.into_iter().find(|v| env.get(v).is_some()) {
+            return Err(ConfigError::new(
+                old,
+                "was replaced by RATE_LIMIT_CONVERSATION_CREATE (e.g. 30/1h, or off)",
+            ));
+        }
         let mut limits = Self::default();
         for action in Action::ALL {
             if let Some(raw) = env.get(action.variable()) {
@@ -136,6 +158,7 @@ impl Limits {
             typing: f(Action::Typing),
             react: f(Action::React),
             channel_auth: f(Action::ChannelAuth),
+            conversation_create: f(Action::ConversationCreate),
         }
     }
 
@@ -145,6 +168,7 @@ impl Limits {
             Action::Typing => self.typing,
             Action::React => self.react,
             Action::ChannelAuth => self.channel_auth,
+            Action::ConversationCreate => self.conversation_create,
         }
     }
 
@@ -154,6 +178,7 @@ impl Limits {
             Action::Typing => self.typing = limit,
             Action::React => self.react = limit,
             Action::ChannelAuth => self.channel_auth = limit,
+            Action::ConversationCreate => self.conversation_create = limit,
         }
     }
 }
@@ -226,6 +251,29 @@ mod tests {
         );
         let err = Limits::from_env(&Env::from_pairs([("RATE_LIMIT_REACT", "lots")])).unwrap_err();
         assert_eq!(err.variable, "RATE_LIMIT_REACT");
+    }
+
+    #[test]
+    fn conversation_creation_is_one_of_the_limits_and_the_old_variables_are_refused() {
+        let defaults = Limits::from_env(&Env::from_pairs([])).unwrap();
+        assert_eq!(
+            defaults.get(Action::ConversationCreate),
+            Some(Limit {
+                max: 30,
+                window: Duration::from_secs(3600)
+            })
+        );
+        let env = Env::from_pairs([("RATE_LIMIT_CONVERSATION_CREATE", "off")]);
+        assert_eq!(
+            Limits::from_env(&env)
+                .unwrap()
+                .get(Action::ConversationCreate),
+            None
+        );
+        for old in REPLACED {
+            let err = Limits::from_env(&Env::from_pairs([(old, "5")])).unwrap_err();
+            assert_eq!(err.variable, old);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ import { type ReactNode, useCallback, useEffect, useMemo, useReducer, useState }
 import { ApiError, createApi } from "@messaging/client/api";
 import { type ConversationListState, initialListState, reduceList } from "@messaging/client/conversation-list";
 import { type PusherClientOptions, createPusherClient, setPusherClient } from "@messaging/client/pusher-client";
+import { acquireChannel, releaseChannel } from "@messaging/client/realtime-port";
 import { type ConversationUpdatedEvent, userChannel } from "@messaging/client/types";
 import { type Chat, ChatContext, type Me } from "./chat-context";
 import { conversationTitle } from "./conversation-title";
@@ -26,14 +27,26 @@ function useConnection(user: Me, options: PusherClientOptions) {
   const [pusher, setPusher] = useState<Pusher | null>(null);
   const [state, setState] = useState("initialized");
   useEffect(() => {
-    const client = createPusherClient(options);
-    // The page's singleton: anything calling getPusherClient() shares this socket.
-    setPusherClient(client);
-    client.connection.bind("state_change", ({ current }: { current: string }) => setState(current));
-    window.__messagingApp = { pusher: client, user };
-    setPusher(client);
+    // pusher-js loads lazily: the connection exists once its module has arrived.
+    let client: Pusher | null = null;
+    let gone = false;
+    createPusherClient(options)
+      .then((created) => {
+        if (gone) {
+          created.disconnect();
+          return;
+        }
+        client = created;
+        // The page's singleton: anything calling getPusherClient() shares this socket.
+        setPusherClient(created);
+        created.connection.bind("state_change", ({ current }: { current: string }) => setState(current));
+        window.__messagingApp = { pusher: created, user };
+        setPusher(created);
+      })
+      .catch((e: Error) => setState(`failed: ${e.message}`));
     return () => {
-      client.disconnect();
+      gone = true;
+      client?.disconnect();
       setPusher(null);
     };
     // The options are the server's, fixed for the page's life.
@@ -71,7 +84,8 @@ function useConversationList(user: Me, pusher: Pusher | null, onSignedOut: () =>
   useEffect(() => {
     if (!pusher) return;
     const name = userChannel(user.id);
-    const channel = pusher.subscribe(name);
+    // Shared with any other view of this user's channel: only the last one out unsubscribes.
+    const channel = acquireChannel(pusher, name);
     const onUpdate = (event: ConversationUpdatedEvent) => dispatch({ type: "updated", event });
     channel.bind("conversation-updated", onUpdate);
     // Badges and online flags may have moved while the socket was away.
@@ -79,7 +93,7 @@ function useConversationList(user: Me, pusher: Pusher | null, onSignedOut: () =>
     return () => {
       channel.unbind("conversation-updated", onUpdate);
       channel.unbind("pusher:subscription_succeeded", reload);
-      pusher.unsubscribe(name);
+      releaseChannel(pusher, name);
     };
   }, [pusher, user.id]);
   useEffect(() => {

@@ -29,6 +29,7 @@ const FUNCTION_VARS: &[&str] = &[
     "RATE_LIMIT_TYPING",
     "RATE_LIMIT_REACT",
     "RATE_LIMIT_CHANNEL_AUTH",
+    "RATE_LIMIT_CONVERSATION_CREATE",
 ];
 
 /// Every api/ binary, as Cargo.toml names them.

@@ -17,7 +17,6 @@ pub mod outbox;
 mod pool;
 pub mod presence;
 pub mod presence_reconcile;
-pub mod rate_limits;
 pub mod reactions;
 pub mod reads;
 mod rows;

@@ -3,10 +3,11 @@
 
 use crate::app::App;
 use crate::auth::CurrentUser;
-use crate::db::{self, Client, GenericClient, conversations::ConversationSummary, rate_limits};
+use crate::db::{self, Client, GenericClient, conversations::ConversationSummary};
 use crate::domain::{ConversationId, Title, UserId};
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
+use crate::limits::Action;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -72,19 +73,13 @@ async fn check_policy(
     Ok(())
 }
 
-fn quota_key(user: &UserId) -> String {
-    format!("conversation-create:{user}")
-}
-
-/// Counts a creation against the caller's quota, or refuses it with 429.
+/// Counts a creation against the caller's `RATE_LIMIT_CONVERSATION_CREATE`,
+/// or refuses it with 429 (a refusal is not counted).
 async fn take_quota(app: &App, c: &impl GenericClient, user: &UserId) -> AppResult<()> {
-    let quota = app.config.conversations.create_quota;
-    match rate_limits::take(c, &quota_key(user), quota).await? {
-        rate_limits::Decision::Allowed => Ok(()),
-        rate_limits::Decision::Limited { retry_after_secs } => {
-            Err(AppError::RateLimited { retry_after_secs })
-        }
-    }
+    let limit = app.config.limits.get(Action::ConversationCreate);
+    db::limits::take(c, user, Action::ConversationCreate, limit)
+        .await?
+        .into_result()
 }
 
 /// The conversation and whether it is new. An existing two-person conversation the
@@ -103,7 +98,7 @@ async fn create(
         let (id, created) = db::conversations::find_or_create_direct(client, me, other).await?;
         if !created {
             // Another request created it first, or the caller rejoined it: nothing new.
-            rate_limits::give_back(&***client, &quota_key(me)).await?;
+            db::limits::give_back(&***client, me, Action::ConversationCreate).await?;
         }
         return Ok((id, created));
     }

@@ -1,6 +1,7 @@
 //! `GET /api/cron/redeliver`: Vercel Cron re-sends events Pusher did not accept
 //! (fairly across conversations, in seq order within each), then purges old
-//! rows, looping within a time budget.
+//! rows (outbox, looping within a time budget; rate-limit counters whose window
+//! is long over, one bounded batch).
 
 use crate::app::App;
 use crate::db;
@@ -71,6 +72,9 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             break;
         }
     }
+    // One counter row per (user, action) at most, so one batch a run keeps up.
+    let limits_purged =
+        db::limits::purge_step(&**client, db::limits::EXPIRED_AFTER, PURGE_BATCH).await?;
     let backlog = db::outbox::backlog(&**client).await?;
     let answer = RedeliverResponse {
         delivered: run.delivered,
@@ -88,6 +92,7 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         dead_letters = answer.dead_letters,
         waiting = answer.waiting,
         purged = answer.purged,
+        limits_purged,
         drained = answer.drained,
         "redelivery run"
     );

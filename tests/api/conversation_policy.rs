@@ -1,8 +1,9 @@
-//! Who may start a conversation with whom (CONVERSATION_POLICY), and how many per period.
+//! Who may start a conversation with whom (CONVERSATION_POLICY), and how many per
+//! period (RATE_LIMIT_CONVERSATION_CREATE).
 
 use crate::support::{TestApp, assert_error};
-use messaging::db::rate_limits::Quota;
 use messaging::domain::ConversationPolicy;
+use messaging::limits::{Action, Limit};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -103,10 +104,13 @@ async fn the_open_default_keeps_the_contract_for_unknown_members() {
 #[tokio::test]
 async fn creating_past_the_quota_is_429_with_retry_after_and_finding_one_is_free() {
     let t = TestApp::start_configured(|c| {
-        c.conversations.create_quota = Quota {
-            max: 2,
-            period: Duration::from_secs(600),
-        };
+        c.limits.set(
+            Action::ConversationCreate,
+            Some(Limit {
+                max: 2,
+                window: Duration::from_secs(600),
+            }),
+        );
     })
     .await;
     for u in ["u_alice", "u_bob", "u_eve"] {
@@ -160,7 +164,7 @@ async fn creating_past_the_quota_is_429_with_retry_after_and_finding_one_is_free
     t.db.raw()
         .await
         .execute(
-            "UPDATE rate_limits SET window_start = now() - interval '601 seconds'",
+            "UPDATE request_limits SET window_start = now() - interval '601 seconds'",
             &[],
         )
         .await
