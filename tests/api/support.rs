@@ -63,9 +63,6 @@ fn display_name(id: &str) -> String {
     }
 }
 
-/// A change to the test configuration.
-pub type Adjust = Box<dyn FnOnce(&mut Config)>;
-
 pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
     Config {
         database_url: db_url.to_owned(),
