@@ -34,6 +34,8 @@ async function call(path, { session, method = "GET", body, timeout = 120_000, re
     headers: {
       ...(session ? { cookie: session.cookie } : {}),
       ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      // What a browser on our own pages sends: a cookie-only POST from elsewhere is refused (CSRF).
+      ...(method !== "GET" ? { origin: stack.baseUrl } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeout),
@@ -170,4 +172,16 @@ test("the repository's source files are not served", async () => {
       assert.equal(response.status, 404, `GET /${file}: ${response.text.slice(0, 200)}`);
     }
   }
+});
+
+test("a cookie-only POST from another site's page is refused (CSRF), and changes nothing", async () => {
+  assert.ok(conversation, "needs the earlier test's conversation");
+  const response = await fetch(`${stack.baseUrl}/api/messages/send`, {
+    method: "POST",
+    headers: { cookie: student.cookie, "content-type": "application/json", origin: "https://evil.example" },
+    body: JSON.stringify({ conversation_id: conversation.id, body: `cross-site ${run}` }),
+  });
+  assert.equal(response.status, 403, await response.text());
+  const history = await call(`/api/messages/history?conversation_id=${conversation.id}`, { session: student });
+  assert.ok(!history.json.messages.some((m) => m.body === `cross-site ${run}`));
 });
