@@ -9,6 +9,8 @@ are sent as generated:
   users, 1..=49 others after the caller and repeats are removed.
 - messageHistory: `before` and `after` are each valid, but not together (two query parameters
   cannot exclude each other in OpenAPI); a valid request keeps one of them.
+- listConversations: `cursor` is opaque and valid only as a `next_cursor` this server issued
+  (signed by nothing but its own format); a valid request without one asks for the first page.
 """
 
 import random
@@ -34,3 +36,5 @@ def before_call(ctx, case, **kwargs):
     elif operation == "messageHistory" and isinstance(case.query, dict):
         if "before" in case.query and "after" in case.query:
             del case.query[random.choice(["before", "after"])]
+    elif operation == "listConversations" and isinstance(case.query, dict):
+        case.query.pop("cursor", None)

@@ -216,6 +216,7 @@ export class Server {
       RATE_LIMIT_TYPING: "1000000/60s",
       RATE_LIMIT_REACT: "1000000/60s",
       RATE_LIMIT_CHANNEL_AUTH: "1000000/60s",
+      RATE_LIMIT_CONVERSATION_CREATE: "1000000/60s",
       RUST_LOG: "warn",
       ...extraEnv,
     };
