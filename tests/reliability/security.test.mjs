@@ -272,7 +272,7 @@ test("a slow-body client is cut off after the body deadline while others are ser
   let answer = "";
   socket.on("data", (d) => (answer += d));
   const closed = new Promise((resolve) => socket.on("close", resolve));
-  socket.write(`POST /api/messages/send HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token(world.alice)}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"conv`);
+  socket.write(`POST /api/messages/send HTTP/1.1\r\nHost: 127.0.0.1:${PORTS.server}\r\nAuthorization: Bearer ${token(world.alice)}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"conv`);
   const started = Date.now();
   // Meanwhile, everyone else is served at once.
   const other = await call(base, "/api/conversations", { token: token(world.bob) });
