@@ -100,7 +100,7 @@ test("nothing in the repository points outside it", () => {
     if (file === "tests/layout/repository.test.mjs") continue;
     if (/\.\.\/shared\b|\bshared\/(API\.md|pusher\/)/.test(text)) offenders.push(file);
   }
-  assert.deepEqual(offenders, [], "files referring to ../shared");
+  assert.deepEqual(offenders, [], "files referring to the contract folder beside the repository");
 });
 
 test("no network at build or run time: no Google fonts, no remote images", () => {
