@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0007_membership_presence_limits.sql"),
     migration!("0009_rate_limits_emoji_chars.sql"),
     migration!("0010_drop_rate_limits.sql"),
+    migration!("0011_outbox_refusals.sql"),
 ];
 
 /// The first line that makes a migration run outside a transaction.

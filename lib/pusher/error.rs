@@ -123,6 +123,20 @@ impl PusherError {
         )
     }
 
+    /// True when the fault is in this one request (its input, or Pusher's
+    /// refusal of it), so sending the same request again would fail again.
+    /// False when Pusher could take nothing just then: the network, a
+    /// timeout, a 5xx or 429, our credentials or quota (401, 403).
+    pub fn is_refusal_of_request(&self) -> bool {
+        match self {
+            Self::PayloadTooLarge { .. } | Self::Encode(_) | Self::Encryption => true,
+            Self::Status { status, .. } => {
+                (400..500).contains(status) && !matches!(status, 408 | 429)
+            }
+            other => other.is_invalid_input(),
+        }
+    }
+
     /// Maps a non-2xx answer to its typed variant.
     pub(crate) fn from_status(status: u16, body: &[u8]) -> Self {
         let body = truncate_body(body);
@@ -173,5 +187,16 @@ mod tests {
         let kept = truncate_body(body.as_bytes());
         assert!(kept.len() <= MAX_ERROR_BODY + "…".len());
         assert!(kept.ends_with('…'));
+    }
+
+    #[test]
+    fn only_a_refusal_of_the_request_itself_counts_against_the_event() {
+        let refused = |status: u16| PusherError::from_status(status, b"").is_refusal_of_request();
+        assert!(refused(400) && refused(413) && refused(422));
+        // Pusher as a whole: overloaded, rate limiting, our credentials or quota.
+        assert!(!refused(401) && !refused(403) && !refused(408) && !refused(429));
+        assert!(!refused(500) && !refused(503));
+        assert!(PusherError::DataTooLarge { size: 1, limit: 0 }.is_refusal_of_request());
+        assert!(!PusherError::InvalidResponse("cut".into()).is_refusal_of_request());
     }
 }

@@ -111,25 +111,32 @@ pub async fn deliver_new_message(
     outbox_id: i64,
 ) -> Delivery {
     let outcome = trigger_message(app, members, message, socket_id).await;
-    let (delivery, error) = match &outcome {
+    let (delivery, failure) = match &outcome {
         Ok(()) => (Delivery::Sent, None),
         Err(e) => {
             tracing::warn!(message_id = %message.id, error = %e, "pusher trigger failed; event queued for redelivery");
-            (Delivery::Queued, Some(e.to_string()))
+            (
+                Delivery::Queued,
+                Some((super::failure_kind(e), e.to_string())),
+            )
         }
     };
-    if let Err(e) = record(app, outbox_id, error.as_deref()).await {
+    if let Err(e) = record(app, outbox_id, failure).await {
         tracing::warn!(message_id = %message.id, outbox_id, error = %e,
             "could not record the delivery outcome; the cron will send the event (again) once the send's claim expires");
     }
     delivery
 }
 
-async fn record(app: &App, outbox_id: i64, error: Option<&str>) -> Result<(), db::DbError> {
+async fn record(
+    app: &App,
+    outbox_id: i64,
+    failure: Option<(db::outbox::Failure, String)>,
+) -> Result<(), db::DbError> {
     let client = app.db.client().await?;
-    match error {
+    match failure {
         None => db::outbox::mark_delivered(&**client, &[outbox_id]).await,
-        Some(e) => db::outbox::mark_failed(&**client, outbox_id, e)
+        Some((kind, error)) => db::outbox::mark_failed(&**client, outbox_id, kind, &error)
             .await
             .map(drop),
     }

@@ -14,6 +14,7 @@ pub use membership::{member_left, membership_updated};
 pub use message::{deliver_new_message, trigger_message};
 pub use redeliver::{Redelivered, redeliver};
 
+use crate::db;
 use crate::domain::{ConversationId, Message, UserId};
 use crate::error::{AppError, AppResult};
 use crate::pusher::{ChannelName, EventName, PusherError, SocketId};
@@ -29,6 +30,15 @@ pub enum Delivery {
     Sent,
     /// Pusher failed; the outbox holds the event and the cron redelivers it.
     Queued,
+}
+
+/// How the outbox counts a failed trigger.
+pub(crate) fn failure_kind(e: &PusherError) -> db::outbox::Failure {
+    if e.is_refusal_of_request() {
+        db::outbox::Failure::Refused
+    } else {
+        db::outbox::Failure::Unavailable
+    }
 }
 
 pub fn parse_socket_id(raw: Option<&str>) -> AppResult<Option<SocketId>> {

@@ -2,9 +2,9 @@
 //! held, record the outcomes; again, until the queue is drained or the
 //! time budget is spent.
 
-use super::trigger_message;
+use super::{failure_kind, trigger_message};
 use crate::app::App;
-use crate::db::{self, outbox::Claimed, outbox::Failed, outbox::OutboxItem};
+use crate::db::{self, outbox::Claimed, outbox::Failed, outbox::Failure, outbox::OutboxItem};
 use crate::domain::{ConversationId, UserId};
 use crate::error::AppResult;
 use crate::pusher::SocketId;
@@ -19,7 +19,9 @@ pub const BATCH: i64 = 200;
 /// A claim outlives any run (budget plus one Pusher timeout), so it only
 /// expires when a run died holding it.
 pub const LEASE: Duration = Duration::from_secs(120);
-/// This many failures in a row, and Pusher is taken to be down: the run stops.
+/// This many "unavailable" failures in a row, and Pusher is taken to be down:
+/// the run stops. This is what paces retries during an outage (a few failed
+/// requests per run), so rows need no backoff of their own for it.
 const GIVE_UP_AFTER: usize = 3;
 /// Conversations sent at once (a backlog after an outage spans many); each
 /// conversation's events still go one after another.
@@ -41,7 +43,7 @@ pub struct Redelivered {
 #[derive(Default)]
 struct Sent {
     delivered: Vec<i64>,
-    failed: Vec<(i64, String)>,
+    failed: Vec<(i64, Failure, String)>,
     /// Claimed but not tried: give them back.
     untried: Vec<i64>,
 }
@@ -115,8 +117,11 @@ async fn send_conversation(
             Err(e) => {
                 tracing::warn!(outbox_id = item.id, message_id = %item.message.id,
                     attempts = item.attempts + 1, error = %e, "redelivery failed");
-                failures_in_a_row.fetch_add(1, Ordering::Relaxed);
-                sent.failed.push((item.id, e.to_string()));
+                let kind = failure_kind(&e);
+                if kind == Failure::Unavailable {
+                    failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+                }
+                sent.failed.push((item.id, kind, e.to_string()));
                 sent.untried.extend(items[n + 1..].iter().map(|i| i.id));
                 break;
             }
@@ -143,13 +148,15 @@ pub async fn redeliver(app: &App, deadline: Instant) -> AppResult<Redelivered> {
         let sent = send(app, &claimed, deadline).await;
         let client = app.db.client().await?;
         db::outbox::mark_delivered(&**client, &sent.delivered).await?;
-        for (id, error) in &sent.failed {
-            if db::outbox::mark_failed(&**client, *id, error).await? == Failed::DeadLettered {
+        for (id, kind, error) in &sent.failed {
+            if db::outbox::mark_failed(&**client, *id, *kind, error).await? == Failed::DeadLettered
+            {
                 tracing::error!(
                     outbox_id = id,
                     error = %error,
-                    "event dead-lettered after {} attempts; it will not be sent again",
-                    db::outbox::MAX_ATTEMPTS
+                    "event dead-lettered (refused {} times, or older than {} h); it will not be sent again",
+                    db::outbox::MAX_REFUSALS,
+                    db::outbox::MAX_AGE.as_secs() / 3600
                 );
                 done.dead_lettered += 1;
             }

@@ -3,7 +3,6 @@
 
 use crate::support::{CRON_SECRET, TestApp, Tweaks, read};
 use crate::ws::WsClient;
-use messaging::db::outbox::MAX_ATTEMPTS;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -79,7 +78,7 @@ async fn one_run_drains_a_backlog_larger_than_a_batch_and_quiet_conversations_ar
 }
 
 #[tokio::test]
-async fn an_event_is_dead_lettered_after_its_last_attempt_and_its_conversation_moves_on() {
+async fn an_event_a_day_old_is_dead_lettered_at_its_next_failure_and_its_conversation_moves_on() {
     let mut t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
     t.sockudo.stop();
@@ -91,11 +90,11 @@ async fn an_event_is_dead_lettered_after_its_last_attempt_and_its_conversation_m
     );
     let raw = t.db.raw().await;
     raw.execute(
-        "UPDATE outbox SET attempts = $1, next_attempt_at = NULL WHERE message_id = $2",
-        &[&(MAX_ATTEMPTS - 1), &first["message"]["id"].as_i64()],
+        "UPDATE outbox SET created_at = now() - interval '25 hours' WHERE message_id = $1",
+        &[&first["message"]["id"].as_i64()],
     )
     .await
-    .expect("nearly spent");
+    .expect("a day old");
     // Pusher still down: the first event's last attempt fails; the run stops.
     let run = cron(&t).await;
     assert_eq!(
@@ -121,6 +120,50 @@ async fn an_event_is_dead_lettered_after_its_last_attempt_and_its_conversation_m
         )
         .await;
     assert_eq!(dead_error, 1);
+}
+
+/// A Pusher outage across many cron runs backs nothing off: the first run
+/// after it drains the whole backlog, in seq order.
+#[tokio::test]
+async fn the_first_run_after_an_outage_drains_everything_however_long_it_lasted() {
+    let mut t = TestApp::start().await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let other = t.conversation("u_alice", "u_carol").await;
+    t.sockudo.stop();
+    let mut queued = 0;
+    for (n, conversation) in [c, other, c, other, c].into_iter().enumerate() {
+        let sent = t
+            .send("u_alice", conversation, &format!("during {n}"))
+            .await;
+        assert_eq!(sent["delivery"], "queued");
+        queued += 1;
+    }
+    for _ in 0..6 {
+        let run = cron(&t).await;
+        assert_eq!(
+            (&run["delivered"], &run["dead_lettered"], &run["waiting"]),
+            (&json!(0), &json!(0), &json!(queued))
+        );
+    }
+    let backed_off = t
+        .sql_one_i64("SELECT count(*) FROM outbox WHERE next_attempt_at > now()")
+        .await;
+    assert_eq!(backed_off, 0, "an outage backed rows off");
+    t.sockudo.restart().await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
+    let run = cron(&t).await;
+    assert_eq!(
+        (&run["delivered"], &run["waiting"], &run["drained"]),
+        (&json!(queued), &json!(0), &json!(true))
+    );
+    let seen = events_until_quiet(&mut bob, Duration::from_millis(500)).await;
+    let seqs: Vec<i64> = seen["new-message"]
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use crate::common_db::TestDb;
 use crate::support::{self, send_many, try_send, users};
 use messaging::db::messages::Inserted;
-use messaging::db::outbox::{self, Failed, MAX_ATTEMPTS};
+use messaging::db::outbox::{self, Failed, Failure, MAX_REFUSALS};
 use messaging::domain::ConversationId;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -52,11 +52,11 @@ async fn a_busy_conversation_with_a_failing_head_cannot_starve_the_others() {
     assert_eq!(claimed.members.len(), 3);
     assert_eq!(claimed.members[&busy], vec![u[0].clone(), u[1].clone()]);
 
-    // The busy conversation's head fails twice (now backing off 30 s): only it waits.
+    // The busy conversation's head is refused twice (now backing off 10 s): only it waits.
     let ids: Vec<i64> = claimed.items.iter().map(|i| i.id).collect();
     outbox::release(&**client, &ids).await.expect("release");
     for _ in 0..2 {
-        outbox::mark_failed(&**client, ids[0], "pusher said 500")
+        outbox::mark_failed(&**client, ids[0], Failure::Refused, "pusher said 413")
             .await
             .expect("fail");
     }
@@ -87,7 +87,7 @@ async fn backoff_of(client: &messaging::db::Client, id: i64) -> (i64, i32) {
 }
 
 #[tokio::test]
-async fn failures_back_off_then_dead_letter_and_the_conversation_moves_on() {
+async fn refusals_back_off_then_dead_letter_and_the_conversation_moves_on() {
     let t = TestDb::new().await;
     let u = users(&t.db, &["u_ann", "u_bob"]).await;
     let c = support::direct(&t.db, &u[0], &u[1]).await;
@@ -102,23 +102,23 @@ async fn failures_back_off_then_dead_letter_and_the_conversation_moves_on() {
         .get(0);
     let mut waits = Vec::new();
     for _ in 0..4 {
-        let failed = outbox::mark_failed(&**client, head, "pusher timed out")
+        let failed = outbox::mark_failed(&**client, head, Failure::Refused, "pusher said 413")
             .await
             .expect("fail");
         assert_eq!(failed, Failed::WillRetry);
         waits.push(backoff_of(&client, head).await);
     }
-    // The first failure (usually the send's own) waits for the next run only; then 30 s, doubling.
-    assert_eq!(waits, vec![(0, 1), (30, 2), (60, 3), (120, 4)]);
+    // The first refusal (usually the send's own) waits for the next run only; then 10 s, doubling.
+    assert_eq!(waits, vec![(0, 1), (10, 2), (20, 3), (40, 4)]);
     client
         .execute(
-            "UPDATE outbox SET attempts = $1 WHERE id = $2",
-            &[&(MAX_ATTEMPTS - 1), &head],
+            "UPDATE outbox SET refusals = $1 WHERE id = $2",
+            &[&(MAX_REFUSALS - 1), &head],
         )
         .await
         .expect("nearly spent");
     assert_eq!(
-        outbox::mark_failed(&**client, head, "pusher timed out")
+        outbox::mark_failed(&**client, head, Failure::Refused, "pusher said 413")
             .await
             .expect("fail"),
         Failed::DeadLettered
@@ -143,6 +143,55 @@ async fn failures_back_off_then_dead_letter_and_the_conversation_moves_on() {
         !outbox::is_delivered(&**client, first.id)
             .await
             .expect("state")
+    );
+}
+
+/// Pusher down says nothing about the event: no backoff, however many tries
+/// (the cron's give-up paces them), so the backlog goes the moment Pusher is
+/// back; only an event older than a day is given up.
+#[tokio::test]
+async fn an_unavailable_pusher_never_backs_a_row_off_and_only_old_rows_die() {
+    let t = TestDb::new().await;
+    let u = users(&t.db, &["u_ann", "u_bob"]).await;
+    let c = support::direct(&t.db, &u[0], &u[1]).await;
+    support::send(&t.db, c, &u[0], "during the outage").await;
+    let mut client = t.pooled().await;
+    expire_send_claims(&client).await;
+    let head: i64 = client
+        .query_one("SELECT min(id) FROM outbox", &[])
+        .await
+        .expect("head")
+        .get(0);
+    for _ in 0..(MAX_REFUSALS * 3) {
+        let failed = outbox::mark_failed(&**client, head, Failure::Unavailable, "timed out")
+            .await
+            .expect("fail");
+        assert_eq!(failed, Failed::WillRetry);
+        assert_eq!(backoff_of(&client, head).await.0, 0);
+    }
+    let claimed = outbox::claim(&mut client, 10, LEASE, &[])
+        .await
+        .expect("claim");
+    assert_eq!(claimed.items.len(), 1, "due again at once");
+    assert_eq!(claimed.items[0].attempts, MAX_REFUSALS * 3);
+    outbox::release(&**client, &[head]).await.expect("release");
+    // A refusal after many outage failures is still the first refusal.
+    outbox::mark_failed(&**client, head, Failure::Refused, "pusher said 413")
+        .await
+        .expect("fail");
+    assert_eq!(backoff_of(&client, head).await.0, 0);
+    client
+        .execute(
+            "UPDATE outbox SET created_at = now() - interval '25 hours' WHERE id = $1",
+            &[&head],
+        )
+        .await
+        .expect("age");
+    assert_eq!(
+        outbox::mark_failed(&**client, head, Failure::Unavailable, "timed out")
+            .await
+            .expect("fail"),
+        Failed::DeadLettered
     );
 }
 
@@ -299,7 +348,7 @@ async fn failures_and_claims_can_be_hot_updates_and_delivery_never_is() {
         .collect();
     let before = outbox_updates(&client).await;
     for id in &ids {
-        outbox::mark_failed(&**client, *id, "pusher said 500")
+        outbox::mark_failed(&**client, *id, Failure::Unavailable, "pusher said 500")
             .await
             .expect("fail");
     }

@@ -3,9 +3,12 @@
 //! clients dedupe by id).
 //!
 //! A row's life: born claimed by its send (see `messages::INSERT_SQL`), then
-//! delivered, or failed and retried after a backoff by the cron, which claims
-//! rows with a lease ([`claim`]); after [`MAX_ATTEMPTS`] failures it is
-//! dead-lettered (`dead_at`) and stays visible until purged ([`purge`]).
+//! delivered, or failed and retried by the cron, which claims rows with a
+//! lease ([`claim`]). How a failure counts depends on its [`Failure`] kind: an
+//! unavailable Pusher never backs a row off and dead-letters it only when it
+//! is older than [`MAX_AGE`]; a refusal of the event backs off and
+//! dead-letters after [`MAX_REFUSALS`]. Dead letters (`dead_at`) stay visible
+//! until purged ([`purge`]).
 
 mod claim;
 mod purge;
@@ -19,12 +22,30 @@ use std::time::Duration;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
-/// A failed row is retried this many times in all (the send's own try included), then dead-lettered.
-pub const MAX_ATTEMPTS: i32 = 10;
-/// Wait after the 2nd failure; doubles with each further one, up to [`BACKOFF_CAP`].
-/// The first failure (usually the send's own try) waits for the next cron run only.
-pub const BACKOFF_BASE: Duration = Duration::from_secs(30);
-pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
+/// A row whose event Pusher refused this many times is dead-lettered: the
+/// refusal is about the event, so retrying rarely helps, and its
+/// conversation's later events wait behind it meanwhile.
+pub const MAX_REFUSALS: i32 = 5;
+/// Wait after the 2nd refusal; doubles with each further one, up to [`BACKOFF_CAP`].
+/// The first refusal (usually the send's own try) waits for the next cron run only.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(10);
+pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
+/// A row still undelivered this long after its message is dead-lettered at its
+/// next failure, whatever the kind: an event a day late is no longer live.
+pub const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Why a delivery attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Pusher could not take any event just then: down, unreachable, timing
+    /// out, overloaded, or refusing our credentials or quota. Not the event's
+    /// fault, so the row keeps its place with no backoff of its own (the cron
+    /// paces retries: it ends a run after a few of these in a row), and as
+    /// soon as Pusher is back the whole backlog goes.
+    Unavailable,
+    /// Pusher refused this event itself (too large, malformed).
+    Refused,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
@@ -39,9 +60,10 @@ pub struct OutboxItem {
 /// What a failed attempt did to the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failed {
-    /// Retried after its backoff.
+    /// Retried by a later run (after its backoff, for a refusal).
     WillRetry,
-    /// The last allowed attempt: the row is dead-lettered and never sent again.
+    /// Refused [`MAX_REFUSALS`] times, or older than [`MAX_AGE`]: the row is
+    /// dead-lettered and never sent again.
     DeadLettered,
 }
 
@@ -73,17 +95,26 @@ pub async fn mark_delivered(c: &impl GenericClient, ids: &[i64]) -> Result<(), D
     Ok(())
 }
 
-/// A delivery attempt failed: back off, or dead-letter after [`MAX_ATTEMPTS`].
-pub async fn mark_failed(c: &impl GenericClient, id: i64, error: &str) -> Result<Failed, DbError> {
+/// A delivery attempt failed: count it, back off after a refusal, or dead-letter.
+pub async fn mark_failed(
+    c: &impl GenericClient,
+    id: i64,
+    failure: Failure,
+    error: &str,
+) -> Result<Failed, DbError> {
+    let refused = failure == Failure::Refused;
     let row = c
         .query_typed_opt(
             "UPDATE outbox
              SET attempts = attempts + 1, last_attempt_at = now(), last_error = left($2, 1000),
                  claimed_until = NULL,
-                 next_attempt_at = now() + CASE WHEN attempts = 0 THEN interval '0'
-                     ELSE make_interval(secs => least($4, $3 * power(2, least(attempts - 1, 30))) / 1e6)
+                 refusals = refusals + $6::int,
+                 next_attempt_at = now() + CASE WHEN NOT $6 OR refusals = 0 THEN interval '0'
+                     ELSE make_interval(secs => least($4, $3 * power(2, least(refusals - 1, 30))) / 1e6)
                  END,
-                 dead_at = CASE WHEN attempts + 1 >= $5 THEN now() END
+                 dead_at = CASE WHEN ($6 AND refusals + 1 >= $5)
+                                  OR created_at < now() - make_interval(secs => $7 / 1e6)
+                           THEN now() END
              WHERE id = $1 AND delivered_at IS NULL AND dead_at IS NULL
              RETURNING dead_at IS NOT NULL",
             &[
@@ -91,7 +122,9 @@ pub async fn mark_failed(c: &impl GenericClient, id: i64, error: &str) -> Result
                 (&error, Type::TEXT),
                 (&(micros(BACKOFF_BASE) as f64), Type::FLOAT8),
                 (&(micros(BACKOFF_CAP) as f64), Type::FLOAT8),
-                (&MAX_ATTEMPTS, Type::INT4),
+                (&MAX_REFUSALS, Type::INT4),
+                (&refused, Type::BOOL),
+                (&(micros(MAX_AGE) as f64), Type::FLOAT8),
             ],
         )
         .await?;
