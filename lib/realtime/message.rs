@@ -1,85 +1,78 @@
-//! A stored message's events: `new-message` and the sender's `messages-read`
-//! on the conversation channel, and `conversation-updated` on every member's
-//! user channel.
+//! A stored message's events: `new-message` on the conversation channel and
+//! `conversation-updated` on every member's user channel. The sender's read
+//! position moves with the message (contract), so no `messages-read` rides
+//! along: every client derives it from `new-message`.
 
 use super::{Delivery, conversation_channel, event, new_message_data, user_channel};
 use crate::app::App;
 use crate::db;
 use crate::domain::{Message, UserId};
-use crate::pusher::events::MAX_BATCH_EVENTS;
-use crate::pusher::{BatchEvent, ChannelName, EventName, PusherError, SocketId};
+use crate::pusher::events::{MAX_BATCH_EVENTS, MAX_CHANNELS};
+use crate::pusher::{BatchEvent, PusherError, SocketId};
 
-/// The events of one message, ready to send.
-struct MessageEvents {
-    conversation: ChannelName,
-    new_message: String,
-    /// Sending moved the sender's read position to the message's seq.
-    read: String,
-    members: Vec<ChannelName>,
-    updated: String,
-}
-
-impl MessageEvents {
-    fn build(members: &[UserId], message: &Message) -> Result<Self, PusherError> {
-        let updated = serde_json::json!({
+/// The events of one message, in the order they are published: `new-message`
+/// on the conversation channel, then `conversation-updated` on each member's
+/// user channel (the list's badge and order). Each skips the socket that sent
+/// the message. Pure, so the tests and `benches/pusher_cost.rs` count exactly
+/// what a send publishes.
+pub fn message_events(
+    members: &[UserId],
+    message: &Message,
+    socket_id: Option<&SocketId>,
+) -> Result<Vec<BatchEvent>, PusherError> {
+    let new_message = BatchEvent {
+        channel: conversation_channel(message.conversation_id)?,
+        name: event("new-message")?,
+        data: new_message_data(message).map_err(|e| PusherError::Encode(e.to_string()))?,
+        socket_id: socket_id.cloned(),
+        info: None,
+    };
+    let (updated, data) = (
+        event("conversation-updated")?,
+        serde_json::json!({
             "conversation_id": message.conversation_id,
             "message_id": message.id,
             "seq": message.seq,
             "sender_id": message.sender.id,
-        });
-        Ok(Self {
-            conversation: conversation_channel(message.conversation_id)?,
-            new_message: new_message_data(message)
-                .map_err(|e| PusherError::Encode(e.to_string()))?,
-            read: serde_json::json!({
-                "user_id": message.sender.id,
-                "last_read_seq": message.seq,
-            })
-            .to_string(),
-            members: members.iter().map(user_channel).collect::<Result<_, _>>()?,
-            updated: updated.to_string(),
         })
-    }
-
-    /// Small conversations (up to 8 members, the usual student and teacher):
-    /// one batch request, which Pusher accepts or refuses as a whole, so the
-    /// outbox row's state is exact. Larger groups: a batch of the two
-    /// conversation-channel events, and at the same time one multi-channel
-    /// trigger. `messages-read` rides along, so it costs no round trip; like
-    /// every event, it skips the socket that caused it (the sender's tab).
-    async fn send(&self, app: &App, socket_id: Option<&SocketId>) -> Result<(), PusherError> {
-        let (new_message, updated) = (event("new-message")?, event("conversation-updated")?);
-        let read = event("messages-read")?;
-        let item = |channel: &ChannelName, name: &EventName, data: &str| BatchEvent {
-            channel: channel.clone(),
-            name: name.clone(),
-            data: data.to_owned(),
+        .to_string(),
+    );
+    let mut events = Vec::with_capacity(members.len() + 1);
+    events.push(new_message);
+    for member in members {
+        events.push(BatchEvent {
+            channel: user_channel(member)?,
+            name: updated.clone(),
+            data: data.clone(),
             socket_id: socket_id.cloned(),
             info: None,
-        };
-        let mut batch = vec![
-            item(&self.conversation, &new_message, &self.new_message),
-            item(&self.conversation, &read, &self.read),
-        ];
-        if batch.len() + self.members.len() <= MAX_BATCH_EVENTS {
-            batch.extend(
-                self.members
-                    .iter()
-                    .map(|c| item(c, &updated, &self.updated)),
-            );
-            return app.pusher.trigger_batch(&batch).await;
-        }
-        let (a, b) = tokio::join!(app.pusher.trigger_batch(&batch), async {
-            // At most 100 channels per trigger; conversations hold at most 50 members.
-            for chunk in self.members.chunks(100) {
-                app.pusher
-                    .trigger(chunk, &updated, &self.updated, socket_id)
-                    .await?;
-            }
-            Ok(())
         });
-        a.and(b)
     }
+    Ok(events)
+}
+
+/// Conversations of up to 9 members (the usual student and teacher): one
+/// batch request, which Pusher accepts or refuses as a whole, so the outbox
+/// row's state is exact. Larger groups: `new-message` and, at the same time,
+/// one multi-channel trigger of `conversation-updated` (the same data on
+/// every user channel).
+async fn publish(app: &App, events: &[BatchEvent]) -> Result<(), PusherError> {
+    if events.len() <= MAX_BATCH_EVENTS {
+        return app.pusher.trigger_batch(events).await;
+    }
+    let (first, updated) = events.split_at(1);
+    let channels: Vec<_> = updated.iter().map(|e| e.channel.clone()).collect();
+    let (a, b) = tokio::join!(app.pusher.trigger_batch(first), async {
+        // At most 100 channels per trigger; conversations hold at most 50 members.
+        for chunk in channels.chunks(MAX_CHANNELS) {
+            let e = &updated[0];
+            app.pusher
+                .trigger(chunk, &e.name, &e.data, e.socket_id.as_ref())
+                .await?;
+        }
+        Ok(())
+    });
+    a.and(b)
 }
 
 /// The message's events, sent together (the send and the cron's redelivery).
@@ -89,9 +82,7 @@ pub async fn trigger_message(
     message: &Message,
     socket_id: Option<&SocketId>,
 ) -> Result<(), PusherError> {
-    MessageEvents::build(members, message)?
-        .send(app, socket_id)
-        .await
+    publish(app, &message_events(members, message, socket_id)?).await
 }
 
 /// Triggers a freshly stored message and records the outcome in its outbox

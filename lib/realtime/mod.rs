@@ -3,15 +3,16 @@
 //! of truth; Pusher delivers at most once, so a message event that fails
 //! stays in the outbox for the cron to redeliver.
 
+pub mod cost;
 mod ephemeral;
 mod membership;
 mod message;
 pub mod presence_reconcile;
 mod redeliver;
 
-pub use ephemeral::{messages_read, reaction_updated, typing};
+pub use ephemeral::{messages_read, messages_read_event, reaction_updated, typing, typing_event};
 pub use membership::{member_left, membership_updated};
-pub use message::{deliver_new_message, trigger_message};
+pub use message::{deliver_new_message, message_events, trigger_message};
 pub use redeliver::{Redelivered, redeliver};
 
 use crate::db;

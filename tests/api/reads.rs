@@ -1,6 +1,6 @@
 //! POST /api/messages/read and the messages-read event.
 
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, expect_silence};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -59,6 +59,38 @@ async fn reading_moves_forward_only_is_capped_and_broadcasts() {
     let members = list["conversations"][0]["members"].as_array().unwrap();
     let bob = members.iter().find(|m| m["id"] == "u_bob").unwrap();
     assert_eq!(bob["last_read_seq"], 5);
+}
+
+#[tokio::test]
+async fn the_readers_own_tab_does_not_receive_its_read_receipt() {
+    let t = TestApp::start().await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    t.send("u_alice", c, "hello").await;
+    let channel = format!("private-conversation-{c}");
+    let mut alice = t.subscriber("u_alice", &channel).await;
+    let mut bob = t.subscriber("u_bob", &channel).await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1, "socket_id": bob.socket_id.as_str()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        alice.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_bob", "last_read_seq": 1})
+    );
+    // Its read call answered it already: one Pusher message fewer per read.
+    expect_silence(&mut bob, std::time::Duration::from_millis(300)).await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1, "socket_id": "12"}),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
 }
 
 #[tokio::test]

@@ -42,7 +42,7 @@ describe("read position", () => {
     server.emit(channel, "new-message", api.add());
     await until(() => sync.getState().messages.length === 3);
     await sync.markRead();
-    expect(api.calls.filter((c) => c.route === "read").map((c) => c.args)).toEqual([{ conversationId: CONVERSATION, seq: 2 }]);
+    expect(api.calls.filter((c) => c.route === "read").map((c) => c.args)).toMatchObject([{ conversationId: CONVERSATION, seq: 2 }]);
   });
 
   it("never moves a read position back on a late messages-read event", async () => {
