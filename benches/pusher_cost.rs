@@ -16,6 +16,7 @@ const FREE_TIER_PER_DAY: usize = 200_000;
 /// Assumptions for the daily active user figure (stated in the README).
 const SENT_PER_USER_PER_DAY: usize = 30;
 const TYPING_EVENTS_PER_MESSAGE: usize = 1;
+const OPENS_PER_USER_PER_DAY: usize = 10;
 
 /// What the send and read routes published before issue 15: the send also
 /// carried the sender's `messages-read`, and a read reached the reader's own tab.
@@ -120,17 +121,27 @@ fn main() {
             cell(b),
             cell(a)
         );
-        per_message.push((row.label, b.total(), a.total()));
+        let opens = room.open_and_close_cost().expect("presence");
+        println!(
+            "| {} | opening + closing it (presence, webhooks) | {} | {} |",
+            row.label,
+            cell(opens),
+            cell(opens)
+        );
+        per_message.push((row.label, b.total(), a.total(), opens.total()));
     }
     println!(
-        "\nFree tier ({FREE_TIER_PER_DAY} messages/day), {SENT_PER_USER_PER_DAY} messages sent per active user per day, counted all in:\n"
+        "\nFree tier ({FREE_TIER_PER_DAY} messages/day): each active user sends {SENT_PER_USER_PER_DAY} messages a day (all in, as above) and opens a conversation {OPENS_PER_USER_PER_DAY} times:\n"
     );
     println!(
         "| conversation | messages/day per active user (before → after) | daily active users (before → after) |"
     );
     println!("|---|---|---|");
-    for (label, b, a) in per_message {
-        let (b, a) = (b * SENT_PER_USER_PER_DAY, a * SENT_PER_USER_PER_DAY);
+    for (label, b, a, opens) in per_message {
+        let day = |per_message: usize| {
+            per_message * SENT_PER_USER_PER_DAY + opens * OPENS_PER_USER_PER_DAY
+        };
+        let (b, a) = (day(b), day(a));
         println!(
             "| {label} | {b} → {a} | {} → {} |",
             FREE_TIER_PER_DAY / b,

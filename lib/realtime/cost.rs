@@ -170,6 +170,19 @@ impl Room {
         ))
     }
 
+    /// Member 0 opening and later closing the conversation: Pusher's
+    /// `pusher:member_added` and `pusher:member_removed` to the others on the
+    /// presence channel, and each one's webhook to our endpoint (online dots).
+    pub fn open_and_close_cost(&self) -> Result<Cost, PusherError> {
+        let presence = ChannelName::parse(&format!("presence-conversation-{}", self.conversation))?;
+        let once = count_client_event(&presence, &self.sender().socket, &self.connections);
+        let webhook = Cost {
+            published: 1,
+            delivered: 0,
+        };
+        Ok(once + webhook + once + webhook)
+    }
+
     fn message(&self) -> Message {
         Message {
             id: MessageId::from_db(1),
