@@ -137,16 +137,19 @@ impl Room {
         Ok(count(&events, &self.connections))
     }
 
-    /// Member 1's read call from its tab, as the read route publishes it.
+    /// Member 1's read call from its tab, as the read route publishes it:
+    /// it reads member 0's message.
     pub fn read_cost(&self) -> Result<Cost, PusherError> {
         let reader = self.reader();
-        let event = super::messages_read_event(
+        let events = super::read_receipt_events(
             self.conversation,
             &reader.user,
             Seq::from_db(1),
             Some(&reader.socket),
+            self.members.len() as i64,
+            Some(&self.sender().user),
         )?;
-        Ok(count(&[event], &self.connections))
+        Ok(count(&events, &self.connections))
     }
 
     /// Member 0 typing: pusher-js's `client-typing` on the presence channel

@@ -4,7 +4,7 @@
 //! channel, so only the clients that have the conversation open receive it,
 //! and never the tab that caused it (its `socket_id`).
 
-use super::{conversation_channel, event};
+use super::{conversation_channel, event, user_channel};
 use crate::app::App;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -40,6 +40,47 @@ pub fn messages_read_event(
     conversation_event(conversation, "messages-read", &data, socket_id)
 }
 
+/// The `messages-read` events of one receipt. Two members: on the
+/// conversation channel, so the other member's open tab moves its "Seen"
+/// (the reader's tab has its answer, and is left out). More members: a
+/// receipt to every open tab would be about n × n messages per chat message
+/// (each of n readers, n tabs), yet the only "Seen" it moves on screen is
+/// under the message at `last_read_seq`, so it goes to that message's
+/// author's user channel alone, with `conversation_id`; none when the reader
+/// wrote it, or at 0.
+pub fn read_receipt_events(
+    conversation: ConversationId,
+    reader: &UserId,
+    last_read_seq: Seq,
+    socket_id: Option<&SocketId>,
+    members: i64,
+    author: Option<&UserId>,
+) -> Result<Vec<BatchEvent>, PusherError> {
+    if members <= 2 {
+        return Ok(vec![messages_read_event(
+            conversation,
+            reader,
+            last_read_seq,
+            socket_id,
+        )?]);
+    }
+    let Some(author) = author.filter(|a| *a != reader) else {
+        return Ok(Vec::new());
+    };
+    let data = serde_json::json!({
+        "conversation_id": conversation,
+        "user_id": reader,
+        "last_read_seq": last_read_seq,
+    });
+    Ok(vec![BatchEvent {
+        channel: user_channel(author)?,
+        name: event("messages-read")?,
+        data: data.to_string(),
+        socket_id: socket_id.cloned(),
+        info: None,
+    }])
+}
+
 /// The server's `typing` (when client events are off or refused).
 pub fn typing_event(
     conversation: ConversationId,
@@ -68,15 +109,30 @@ async fn best_effort(
     }
 }
 
+/// A read receipt (see [`read_receipt_events`]).
 pub async fn messages_read(
     app: &App,
     conversation: ConversationId,
-    user: &UserId,
-    last_read_seq: Seq,
+    reader: &UserId,
+    position: &db::reads::ReadPosition,
     socket_id: Option<&SocketId>,
 ) {
-    let event = messages_read_event(conversation, user, last_read_seq, socket_id);
-    best_effort(app, conversation, "messages-read", event).await;
+    let events = read_receipt_events(
+        conversation,
+        reader,
+        position.last_read_seq,
+        socket_id,
+        position.members,
+        position.author.as_ref(),
+    );
+    match events {
+        Ok(events) => {
+            for event in events {
+                best_effort(app, conversation, "messages-read", Ok(event)).await;
+            }
+        }
+        Err(e) => best_effort(app, conversation, "messages-read", Err(e)).await,
+    }
 }
 
 pub async fn typing(

@@ -10,7 +10,9 @@ mod message;
 pub mod presence_reconcile;
 mod redeliver;
 
-pub use ephemeral::{messages_read, messages_read_event, reaction_updated, typing, typing_event};
+pub use ephemeral::{
+    messages_read, messages_read_event, reaction_updated, read_receipt_events, typing, typing_event,
+};
 pub use membership::{member_left, membership_updated};
 pub use message::{deliver_new_message, message_events, trigger_message};
 pub use redeliver::{Redelivered, redeliver};

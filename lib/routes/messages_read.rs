@@ -48,7 +48,7 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
             app,
             input.conversation_id,
             &user.id,
-            position.last_read_seq,
+            &position,
             input.socket_id.as_ref(),
         )
         .await;

@@ -94,6 +94,42 @@ async fn the_readers_own_tab_does_not_receive_its_read_receipt() {
 }
 
 #[tokio::test]
+async fn a_group_read_receipt_goes_to_the_author_of_the_message_read_only() {
+    let t = TestApp::start().await;
+    for u in ["u_alice", "u_bob", "u_carol"] {
+        t.login(u).await;
+    }
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob", "u_carol"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let c = g["conversation"]["id"].as_i64().unwrap();
+    t.send("u_alice", c, "hello both").await;
+    let mut alice = t.subscriber("u_alice", "private-user-u_alice").await;
+    let mut carol = t
+        .subscriber("u_carol", &format!("private-conversation-{c}"))
+        .await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        alice.expect("messages-read").await.data_json(),
+        json!({"conversation_id": c, "user_id": "u_bob", "last_read_seq": 1})
+    );
+    // Carol has no "Seen" to move: 1 + 1 counted messages, not 1 + every open tab.
+    expect_silence(&mut carol, std::time::Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
 async fn read_positions_never_move_backwards_under_concurrent_calls() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;

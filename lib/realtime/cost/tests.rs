@@ -30,10 +30,48 @@ fn a_two_person_message_publishes_new_message_and_one_list_update_per_member() {
 }
 
 #[test]
-fn a_read_receipt_reaches_the_other_open_tabs_but_not_the_readers() {
+fn a_two_person_read_receipt_reaches_the_other_open_tab_but_not_the_readers() {
     assert_eq!(Room::new(2, 2).unwrap().read_cost().unwrap(), cost(1, 1));
-    assert_eq!(Room::new(30, 30).unwrap().read_cost().unwrap(), cost(1, 29));
+}
+
+#[test]
+fn a_group_read_receipt_reaches_only_the_author_of_the_message_read() {
+    // Not 1 + 29: one tab, the author's, has a "Seen" to move.
+    assert_eq!(Room::new(30, 30).unwrap().read_cost().unwrap(), cost(1, 1));
     assert_eq!(Room::new(30, 2).unwrap().read_cost().unwrap(), cost(1, 1));
+    let room = Room::new(3, 3).unwrap();
+    let (reader, author) = (&room.reader().user, &room.sender().user);
+    let events = super::super::read_receipt_events(
+        room.conversation,
+        reader,
+        Seq::from_db(4),
+        None,
+        3,
+        Some(author),
+    )
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].name.as_str(), events[0].channel.as_str()),
+        ("messages-read", "private-user-u_member0")
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&events[0].data).unwrap(),
+        serde_json::json!({"conversation_id": 1, "user_id": "u_member1", "last_read_seq": 4})
+    );
+    // Reading up to one's own message, or to 0, moves nobody's "Seen".
+    for author in [Some(reader), None] {
+        let none = super::super::read_receipt_events(
+            room.conversation,
+            reader,
+            Seq::from_db(4),
+            None,
+            3,
+            author,
+        )
+        .unwrap();
+        assert!(none.is_empty());
+    }
 }
 
 #[test]
