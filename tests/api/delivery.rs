@@ -1,6 +1,8 @@
 //! Realtime delivery of sends: exclusion, truncation, and the outbox when Pusher is down.
 
 use crate::support::{CRON_SECRET, TestApp, Tweaks, assert_error, expect_silence, read};
+use crate::ws::WsClient;
+use messaging::realtime::cost::Room;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -194,4 +196,65 @@ async fn a_send_is_one_pusher_request_and_moves_the_senders_read_position_withou
         .unwrap_or_default();
     let alice = members.iter().find(|m| m["id"] == "u_alice");
     assert_eq!(alice.map(|m| &m["last_read_seq"]), Some(&json!(1)));
+}
+
+/// Also subscribes `ws` (one browser tab) to `channel`, authorized as `user`.
+async fn also_subscribe(t: &TestApp, ws: &mut WsClient, user: &str, channel: &str) {
+    let (status, auth) = t.channel_auth(user, ws.socket_id.as_str(), channel).await;
+    assert_eq!(status, StatusCode::OK, "{auth}");
+    let data = json!({"channel": channel, "auth": auth["auth"]});
+    ws.send(json!({"event": "pusher:subscribe", "data": data}))
+        .await;
+    ws.expect("pusher_internal:subscription_succeeded").await;
+}
+
+/// The application events (name and channel) that reach `ws` until it has
+/// been quiet for 300 ms, sorted.
+async fn received(ws: &mut WsClient) -> Vec<String> {
+    let mut events = Vec::new();
+    while let Ok(frame) = tokio::time::timeout(Duration::from_millis(300), ws.next_event()).await {
+        events.push(format!(
+            "{} {}",
+            frame.event,
+            frame.channel.unwrap_or_default()
+        ));
+    }
+    events.sort();
+    events
+}
+
+#[tokio::test]
+async fn sockudo_delivers_exactly_what_the_pusher_cost_model_counts() {
+    let t = TestApp::start().await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let room = format!("private-conversation-{c}");
+    // Two tabs as the web app has them with the conversation open (their
+    // presence channel left out: nothing is published there).
+    let mut alice = t.subscriber("u_alice", "private-user-u_alice").await;
+    also_subscribe(&t, &mut alice, "u_alice", &room).await;
+    let mut bob = t.subscriber("u_bob", "private-user-u_bob").await;
+    also_subscribe(&t, &mut bob, "u_bob", &room).await;
+    let model = Room::new(2, 2).unwrap();
+
+    let send = json!({"conversation_id": c, "body": "hi", "socket_id": alice.socket_id.as_str()});
+    let (s, b) = t.post("/api/messages/send", Some("u_alice"), send).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let to_bob = received(&mut bob).await;
+    assert_eq!(
+        to_bob,
+        [
+            "conversation-updated private-user-u_bob".to_owned(),
+            format!("new-message {room}")
+        ]
+    );
+    assert_eq!(received(&mut alice).await, Vec::<String>::new());
+    assert_eq!(model.send_cost().unwrap().delivered, to_bob.len());
+
+    let read = json!({"conversation_id": c, "seq": 1, "socket_id": bob.socket_id.as_str()});
+    let (s, b) = t.post("/api/messages/read", Some("u_bob"), read).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let to_alice = received(&mut alice).await;
+    assert_eq!(to_alice, [format!("messages-read {room}")]);
+    assert_eq!(received(&mut bob).await, Vec::<String>::new());
+    assert_eq!(model.read_cost().unwrap().delivered, to_alice.len());
 }
