@@ -18,8 +18,10 @@ const SENT_PER_USER_PER_DAY: usize = 30;
 const TYPING_EVENTS_PER_MESSAGE: usize = 1;
 const OPENS_PER_USER_PER_DAY: usize = 10;
 
-/// What the send and read routes published before issue 15: the send also
-/// carried the sender's `messages-read`, and a read reached the reader's own tab.
+/// What the send and read routes published before issue 15 (up to commit
+/// 9077b96): the send also carried the sender's `messages-read` on the
+/// conversation channel, and every read receipt went to the conversation
+/// channel, the reader's own tab included, whatever the conversation's size.
 fn before(room: &Room) -> (Cost, Cost) {
     let sender = room.sender();
     let read_with_send = messages_read_event(
