@@ -13,7 +13,7 @@
 mod claim;
 mod purge;
 
-pub use claim::{Claimed, claim};
+pub use claim::{CLAIM_SQL, Claimed, claim};
 pub use purge::{PurgeStep, purge_step};
 
 use super::DbError;
