@@ -9,7 +9,7 @@
 
 use messaging::domain::Seq;
 use messaging::realtime::cost::{Cost, Room, count};
-use messaging::realtime::messages_read_event;
+use messaging::realtime::{EventSet, messages_read_event};
 
 /// Pusher Sandbox (free) plan: messages per day.
 const FREE_TIER_PER_DAY: usize = 200_000;
@@ -31,8 +31,8 @@ fn before(room: &Room) -> (Cost, Cost) {
         Some(&sender.socket),
     )
     .expect("a valid event");
-    let send =
-        room.send_cost().expect("the send's events") + count(&[read_with_send], &room.connections);
+    let send = room.send_cost(EventSet::Lean).expect("the send's events")
+        + count(&[read_with_send], &room.connections);
     let reader = room.reader();
     let read = messages_read_event(room.conversation, &reader.user, Seq::from_db(1), None)
         .expect("a valid event");
@@ -75,15 +75,18 @@ fn main() {
     println!(
         "Pusher messages counted (published + delivered = total); every member online with one tab.\n"
     );
-    println!("| conversation | event | before | after |");
-    println!("|---|---|---|---|");
+    println!(
+        "| conversation | event | before | contract (default) | lean (`PUSHER_EVENTS=lean`) |"
+    );
+    println!("|---|---|---|---|---|");
     let mut per_message = Vec::new();
     for row in &rows {
         // "not in it": the recipient's tab shows only the list (its user channel).
         let room = Room::new(row.members, row.open).expect("a valid room");
         let (send_before, read_before) = before(&room);
-        let send = room.send_cost().expect("send");
-        let read = room.read_cost().expect("read");
+        let send = |set| room.send_cost(set).expect("send");
+        let read = |set| room.read_cost(set).expect("read");
+        let (contract, lean) = (EventSet::Contract, EventSet::Lean);
         let typing = room.typing_cost(false).expect("typing");
         // Every other member with the conversation open reads the message (the web
         // client marks what is on screen as read); the sender typed first.
@@ -98,56 +101,55 @@ fn main() {
             }
             total
         };
-        println!(
-            "| {} | chat message (send) | {} | {} |",
-            row.label,
-            cell(send_before),
-            cell(send)
+        let line = |event: &str, cells: [Cost; 3]| {
+            println!(
+                "| {} | {event} | {} | {} | {} |",
+                row.label,
+                cell(cells[0]),
+                cell(cells[1]),
+                cell(cells[2])
+            )
+        };
+        line(
+            "chat message (send)",
+            [send_before, send(contract), send(lean)],
         );
-        println!(
-            "| {} | read receipt | {} | {} |",
-            row.label,
-            cell(read_before),
-            cell(read)
-        );
-        println!(
-            "| {} | typing (`client-typing`) | {} | {} |",
-            row.label,
-            cell(typing),
-            cell(typing)
-        );
-        let (b, a) = (all_in(send_before, read_before), all_in(send, read));
-        println!(
-            "| {} | message all in: send + {readers} read(s) + {TYPING_EVENTS_PER_MESSAGE} typing | {} | {} |",
-            row.label,
-            cell(b),
-            cell(a)
+        line("read receipt", [read_before, read(contract), read(lean)]);
+        line("typing (`client-typing`)", [typing; 3]);
+        let totals = [
+            all_in(send_before, read_before),
+            all_in(send(contract), read(contract)),
+            all_in(send(lean), read(lean)),
+        ];
+        line(
+            &format!(
+                "message all in: send + {readers} read(s) + {TYPING_EVENTS_PER_MESSAGE} typing"
+            ),
+            totals,
         );
         let opens = room.open_and_close_cost().expect("presence");
-        println!(
-            "| {} | opening + closing it (presence, webhooks) | {} | {} |",
-            row.label,
-            cell(opens),
-            cell(opens)
-        );
-        per_message.push((row.label, b.total(), a.total(), opens.total()));
+        line("opening + closing it (presence, webhooks)", [opens; 3]);
+        per_message.push((row.label, totals.map(Cost::total), opens.total()));
     }
     println!(
         "\nFree tier ({FREE_TIER_PER_DAY} messages/day): each active user sends {SENT_PER_USER_PER_DAY} messages a day (all in, as above) and opens a conversation {OPENS_PER_USER_PER_DAY} times:\n"
     );
     println!(
-        "| conversation | messages/day per active user (before → after) | daily active users (before → after) |"
+        "| conversation | messages/day per active user (before · contract · lean) | daily active users (before · contract · lean) |"
     );
     println!("|---|---|---|");
-    for (label, b, a, opens) in per_message {
-        let day = |per_message: usize| {
+    for (label, totals, opens) in per_message {
+        let day = totals.map(|per_message| {
             per_message * SENT_PER_USER_PER_DAY + opens * OPENS_PER_USER_PER_DAY
-        };
-        let (b, a) = (day(b), day(a));
+        });
         println!(
-            "| {label} | {b} → {a} | {} → {} |",
-            FREE_TIER_PER_DAY / b,
-            FREE_TIER_PER_DAY / a
+            "| {label} | {} · {} · {} | {} · {} · {} |",
+            day[0],
+            day[1],
+            day[2],
+            FREE_TIER_PER_DAY / day[0],
+            FREE_TIER_PER_DAY / day[1],
+            FREE_TIER_PER_DAY / day[2]
         );
     }
 }

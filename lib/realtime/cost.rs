@@ -9,7 +9,7 @@
 //! `pusher:member_added`/`member_removed` and webhooks are counted too, but
 //! they follow opening and closing a conversation, not its messages.
 
-use super::{conversation_channel, message_events, user_channel};
+use super::{EventSet, conversation_channel, message_events, user_channel};
 use crate::auth::CurrentUser;
 use crate::domain::{
     ConversationId, Message, MessageBody, MessageId, Sender, Seq, Timestamp, UserId,
@@ -131,15 +131,15 @@ impl Room {
     }
 
     /// A message from member 0's tab, as the send route publishes it.
-    pub fn send_cost(&self) -> Result<Cost, PusherError> {
+    pub fn send_cost(&self, set: EventSet) -> Result<Cost, PusherError> {
         let sender = self.sender();
-        let events = message_events(&self.members, &self.message(), Some(&sender.socket))?;
+        let events = message_events(&self.members, &self.message(), Some(&sender.socket), set)?;
         Ok(count(&events, &self.connections))
     }
 
     /// Member 1's read call from its tab, as the read route publishes it:
     /// it reads member 0's message.
-    pub fn read_cost(&self) -> Result<Cost, PusherError> {
+    pub fn read_cost(&self, set: EventSet) -> Result<Cost, PusherError> {
         let reader = self.reader();
         let events = super::read_receipt_events(
             self.conversation,
@@ -148,6 +148,7 @@ impl Room {
             Some(&reader.socket),
             self.members.len() as i64,
             Some(&self.sender().user),
+            set,
         )?;
         Ok(count(&events, &self.connections))
     }

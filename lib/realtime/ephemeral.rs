@@ -4,7 +4,7 @@
 //! channel, so only the clients that have the conversation open receive it,
 //! and never the tab that caused it (its `socket_id`).
 
-use super::{conversation_channel, event, user_channel};
+use super::{EventSet, conversation_channel, event, user_channel};
 use crate::app::App;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -40,14 +40,13 @@ pub fn messages_read_event(
     conversation_event(conversation, "messages-read", &data, socket_id)
 }
 
-/// The `messages-read` events of one receipt. Two members: on the
-/// conversation channel, so the other member's open tab moves its "Seen"
-/// (the reader's tab has its answer, and is left out). More members: a
-/// receipt to every open tab would be about n × n messages per chat message
-/// (each of n readers, n tabs), yet the only "Seen" it moves on screen is
-/// under the message at `last_read_seq`, so it goes to that message's
-/// author's user channel alone, with `conversation_id`; none when the reader
-/// wrote it, or at 0.
+/// The `messages-read` events of one receipt. On the conversation channel
+/// (the contract; the reader's tab has its answer, and is left out), except
+/// with the lean event set in a group of 3 or more: a receipt to every open
+/// tab would be about n × n messages per chat message (each of n readers, n
+/// tabs), yet the only "Seen" it moves on screen is under the message at
+/// `last_read_seq`, so it goes to that message's author's user channel
+/// alone, with `conversation_id`; none when the reader wrote it, or at 0.
 pub fn read_receipt_events(
     conversation: ConversationId,
     reader: &UserId,
@@ -55,8 +54,9 @@ pub fn read_receipt_events(
     socket_id: Option<&SocketId>,
     members: i64,
     author: Option<&UserId>,
+    set: EventSet,
 ) -> Result<Vec<BatchEvent>, PusherError> {
-    if members <= 2 {
+    if members <= 2 || set == EventSet::Contract {
         return Ok(vec![messages_read_event(
             conversation,
             reader,
@@ -124,6 +124,7 @@ pub async fn messages_read(
         socket_id,
         position.members,
         position.author.as_ref(),
+        app.config.events,
     );
     match events {
         Ok(events) => {

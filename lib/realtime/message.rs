@@ -1,9 +1,9 @@
-//! A stored message's events: `new-message` on the conversation channel and
-//! `conversation-updated` on every member's user channel. The sender's read
-//! position moves with the message (contract), so no `messages-read` rides
-//! along: every client derives it from `new-message`.
+//! A stored message's events: `new-message` on the conversation channel,
+//! with the contract's event set the sender's `messages-read` too (sending
+//! moved their read position), and `conversation-updated` on every member's
+//! user channel.
 
-use super::{Delivery, conversation_channel, event, new_message_data, user_channel};
+use super::{Delivery, EventSet, conversation_channel, event, new_message_data, user_channel};
 use crate::app::App;
 use crate::db;
 use crate::domain::{Message, UserId};
@@ -11,14 +11,17 @@ use crate::pusher::events::{MAX_BATCH_EVENTS, MAX_CHANNELS};
 use crate::pusher::{BatchEvent, PusherError, SocketId};
 
 /// The events of one message, in the order they are published: `new-message`
-/// on the conversation channel, then `conversation-updated` on each member's
-/// user channel (the list's badge and order). Each skips the socket that sent
-/// the message. Pure, so the tests and `benches/pusher_cost.rs` count exactly
-/// what a send publishes.
+/// on the conversation channel (and, with [`EventSet::Contract`], the
+/// sender's `messages-read`, which the lean set leaves to clients to derive
+/// from `new-message`), then `conversation-updated` on each member's user
+/// channel (the list's badge and order). Each skips the socket that sent the
+/// message. Pure, so the tests and `benches/pusher_cost.rs` count exactly what
+/// a send publishes.
 pub fn message_events(
     members: &[UserId],
     message: &Message,
     socket_id: Option<&SocketId>,
+    set: EventSet,
 ) -> Result<Vec<BatchEvent>, PusherError> {
     let new_message = BatchEvent {
         channel: conversation_channel(message.conversation_id)?,
@@ -37,8 +40,16 @@ pub fn message_events(
         })
         .to_string(),
     );
-    let mut events = Vec::with_capacity(members.len() + 1);
+    let mut events = Vec::with_capacity(members.len() + 2);
     events.push(new_message);
+    if set == EventSet::Contract {
+        events.push(super::messages_read_event(
+            message.conversation_id,
+            &message.sender.id,
+            message.seq,
+            socket_id,
+        )?);
+    }
     for member in members {
         events.push(BatchEvent {
             channel: user_channel(member)?,
@@ -51,16 +62,20 @@ pub fn message_events(
     Ok(events)
 }
 
-/// Conversations of up to 9 members (the usual student and teacher): one
-/// batch request, which Pusher accepts or refuses as a whole, so the outbox
-/// row's state is exact. Larger groups: `new-message` and, at the same time,
-/// one multi-channel trigger of `conversation-updated` (the same data on
-/// every user channel).
+/// Small conversations (the usual student and teacher): one batch request,
+/// which Pusher accepts or refuses as a whole, so the outbox row's state is
+/// exact. Larger groups: the conversation-channel events as a batch and, at
+/// the same time, one multi-channel trigger of `conversation-updated` (the
+/// same data on every user channel).
 async fn publish(app: &App, events: &[BatchEvent]) -> Result<(), PusherError> {
     if events.len() <= MAX_BATCH_EVENTS {
         return app.pusher.trigger_batch(events).await;
     }
-    let (first, updated) = events.split_at(1);
+    let on_conversation = events
+        .iter()
+        .take_while(|e| e.name.as_str() != "conversation-updated")
+        .count();
+    let (first, updated) = events.split_at(on_conversation);
     let channels: Vec<_> = updated.iter().map(|e| e.channel.clone()).collect();
     let (a, b) = tokio::join!(app.pusher.trigger_batch(first), async {
         // At most 100 channels per trigger; conversations hold at most 50 members.
@@ -82,7 +97,8 @@ pub async fn trigger_message(
     message: &Message,
     socket_id: Option<&SocketId>,
 ) -> Result<(), PusherError> {
-    publish(app, &message_events(members, message, socket_id)?).await
+    let events = message_events(members, message, socket_id, app.config.events)?;
+    publish(app, &events).await
 }
 
 /// Triggers a freshly stored message and records the outcome in its outbox

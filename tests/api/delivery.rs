@@ -2,6 +2,7 @@
 
 use crate::support::{CRON_SECRET, TestApp, Tweaks, assert_error, expect_silence, read};
 use crate::ws::WsClient;
+use messaging::realtime::EventSet;
 use messaging::realtime::cost::Room;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -114,9 +115,13 @@ async fn with_pusher_down_a_send_is_queued_and_the_cron_delivers_it_later() {
         json!({"delivered": 2, "failed": 0, "dead_lettered": 0, "dead_letters": 0,
                "waiting": 0, "purged": 0, "drained": true})
     );
-    // In seq order, once each.
+    // In seq order, once each, each with the sender's read position.
     for sent in [&queued, &second] {
         assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
+        assert_eq!(
+            bob.expect("messages-read").await.data_json(),
+            json!({"user_id": "u_alice", "last_read_seq": sent["message"]["seq"]})
+        );
     }
     let (_, b) = read(cron(Some(CRON_SECRET)).await.unwrap()).await;
     assert_eq!((&b["delivered"], &b["drained"]), (&json!(0), &json!(true)));
@@ -164,6 +169,10 @@ async fn a_large_group_gets_both_events_through_separate_triggers() {
         sent["message"]
     );
     assert_eq!(
+        room.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_alice", "last_read_seq": 1})
+    );
+    assert_eq!(
         last.expect("conversation-updated").await.data_json()["message_id"],
         sent["message"]["id"]
     );
@@ -171,7 +180,7 @@ async fn a_large_group_gets_both_events_through_separate_triggers() {
 }
 
 #[tokio::test]
-async fn a_send_is_one_pusher_request_and_moves_the_senders_read_position_without_an_event() {
+async fn a_send_moves_the_senders_read_position_in_the_same_pusher_request() {
     let t = TestApp::start_with(Tweaks {
         pusher_delay: Some(Duration::ZERO),
         ..Tweaks::default()
@@ -186,8 +195,38 @@ async fn a_send_is_one_pusher_request_and_moves_the_senders_read_position_withou
     let sent = t.send("u_alice", c, "read by me, obviously").await;
     assert_eq!(requests() - before, 1, "one batch request per send");
     assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
-    // new-message says it (contract): a `messages-read` would cost one more
-    // Pusher message per open tab.
+    assert_eq!(
+        bob.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_alice", "last_read_seq": 1})
+    );
+    let (_, list) = t.get("/api/conversations", Some("u_bob")).await;
+    let members = list["conversations"][0]["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let alice = members.iter().find(|m| m["id"] == "u_alice");
+    assert_eq!(alice.map(|m| &m["last_read_seq"]), Some(&json!(1)));
+}
+
+#[tokio::test]
+async fn with_the_lean_event_set_a_send_moves_the_senders_read_position_without_an_event() {
+    let t = TestApp::start_with(Tweaks {
+        pusher_delay: Some(Duration::ZERO),
+        adjust: Some(Box::new(|c| c.events = EventSet::Lean)),
+        ..Tweaks::default()
+    })
+    .await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
+    let requests = || t.proxy.as_ref().map_or(0, |p| p.requests());
+    let before = requests();
+    let sent = t.send("u_alice", c, "read by me, obviously").await;
+    assert_eq!(requests() - before, 1, "one batch request per send");
+    assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
+    // new-message says it: a `messages-read` would cost one more Pusher
+    // message per open tab.
     expect_silence(&mut bob, Duration::from_millis(300)).await;
     let (_, list) = t.get("/api/conversations", Some("u_bob")).await;
     let members = list["conversations"][0]["members"]
@@ -225,7 +264,13 @@ async fn received(ws: &mut WsClient) -> Vec<String> {
 
 #[tokio::test]
 async fn sockudo_delivers_exactly_what_the_pusher_cost_model_counts() {
-    let t = TestApp::start().await;
+    for set in [EventSet::Contract, EventSet::Lean] {
+        sockudo_delivers_what_the_model_counts(set).await;
+    }
+}
+
+async fn sockudo_delivers_what_the_model_counts(set: EventSet) {
+    let t = TestApp::start_configured(move |c| c.events = set).await;
     let c = t.conversation("u_alice", "u_bob").await;
     let room = format!("private-conversation-{c}");
     // Two tabs as the web app has them with the conversation open (their
@@ -240,15 +285,16 @@ async fn sockudo_delivers_exactly_what_the_pusher_cost_model_counts() {
     let (s, b) = t.post("/api/messages/send", Some("u_alice"), send).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let to_bob = received(&mut bob).await;
-    assert_eq!(
-        to_bob,
-        [
-            "conversation-updated private-user-u_bob".to_owned(),
-            format!("new-message {room}")
-        ]
-    );
+    let mut expected = vec![
+        "conversation-updated private-user-u_bob".to_owned(),
+        format!("new-message {room}"),
+    ];
+    if set == EventSet::Contract {
+        expected.insert(1, format!("messages-read {room}"));
+    }
+    assert_eq!(to_bob, expected, "{set:?}");
     assert_eq!(received(&mut alice).await, Vec::<String>::new());
-    assert_eq!(model.send_cost().unwrap().delivered, to_bob.len());
+    assert_eq!(model.send_cost(set).unwrap().delivered, to_bob.len());
 
     let read = json!({"conversation_id": c, "seq": 1, "socket_id": bob.socket_id.as_str()});
     let (s, b) = t.post("/api/messages/read", Some("u_bob"), read).await;
@@ -256,5 +302,5 @@ async fn sockudo_delivers_exactly_what_the_pusher_cost_model_counts() {
     let to_alice = received(&mut alice).await;
     assert_eq!(to_alice, [format!("messages-read {room}")]);
     assert_eq!(received(&mut bob).await, Vec::<String>::new());
-    assert_eq!(model.read_cost().unwrap().delivered, to_alice.len());
+    assert_eq!(model.read_cost(set).unwrap().delivered, to_alice.len());
 }

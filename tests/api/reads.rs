@@ -94,8 +94,9 @@ async fn the_readers_own_tab_does_not_receive_its_read_receipt() {
 }
 
 #[tokio::test]
-async fn a_group_read_receipt_goes_to_the_author_of_the_message_read_only() {
-    let t = TestApp::start().await;
+async fn with_the_lean_event_set_a_group_read_receipt_goes_to_the_author_of_the_message_read_only()
+{
+    let t = TestApp::start_configured(|c| c.events = messaging::realtime::EventSet::Lean).await;
     for u in ["u_alice", "u_bob", "u_carol"] {
         t.login(u).await;
     }
@@ -172,4 +173,37 @@ async fn non_members_and_bad_fields_are_refused() {
         assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
         assert!(b["error"]["message"].as_str().unwrap().contains(field));
     }
+}
+
+#[tokio::test]
+async fn with_the_contract_event_set_a_group_read_receipt_goes_to_the_conversation_channel() {
+    let t = TestApp::start().await;
+    for u in ["u_alice", "u_bob", "u_carol"] {
+        t.login(u).await;
+    }
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob", "u_carol"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let c = g["conversation"]["id"].as_i64().unwrap();
+    t.send("u_alice", c, "hello both").await;
+    let mut carol = t
+        .subscriber("u_carol", &format!("private-conversation-{c}"))
+        .await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        carol.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_bob", "last_read_seq": 1})
+    );
 }

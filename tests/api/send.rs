@@ -66,7 +66,11 @@ async fn an_idempotent_replay_answers_200_with_the_original_and_no_second_event(
         bob.expect("new-message").await.data_json()["id"],
         first["message"]["id"]
     );
-    // The replay sends nothing.
+    // The first send's own read position travels with it; the replay sends nothing.
+    assert_eq!(
+        bob.expect("messages-read").await.data_json()["last_read_seq"],
+        1
+    );
     expect_silence(&mut bob, std::time::Duration::from_millis(500)).await;
     assert_eq!(t.sql_one_i64("SELECT count(*) FROM messages").await, 1);
 }

@@ -79,6 +79,7 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
             max: 100_000,
             window: std::time::Duration::from_secs(60),
         })),
+        events: Default::default(),
     }
 }
 
