@@ -40,7 +40,7 @@ struct SendResponse<'a> {
 
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
-    let (user, mut client) = crate::routes::session(app, &req).await?;
+    let (user, client) = crate::routes::session(app, &req).await?;
     let input = SendRequest::parse(&req.json_fields()?)?;
     let new = db::messages::NewMessage {
         conversation_id: input.conversation_id,
@@ -50,11 +50,11 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         socket_id: input.socket_id.as_ref().map(SocketId::as_str),
         limit: app.config.limits.get(Action::Send),
     };
-    match db::messages::insert(&mut client, new).await? {
+    match db::messages::insert(&**client, new).await? {
         Inserted::NotMember => Err(AppError::NotFound),
         Inserted::Limited { retry_after_secs } => Err(AppError::RateLimited { retry_after_secs }),
-        Inserted::Replay { message } => {
-            let delivery = if db::outbox::is_delivered(&**client, message.id).await? {
+        Inserted::Replay { message, delivered } => {
+            let delivery = if delivered {
                 Delivery::Sent
             } else {
                 Delivery::Queued
