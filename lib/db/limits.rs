@@ -15,21 +15,24 @@ use tokio_postgres::types::Type;
 
 /// Bumps the counter of user `$u` for action `$a` (at most `$m`, window `$w`
 /// seconds) and returns `hits` after this request and `secs_left` in the
-/// window. A window that has ended starts afresh with this request. Hits stop
-/// counting at max + 1, so a client hammering a closed window cannot overflow
-/// the counter. Parameter numbers are given so the text can be folded into a
-/// larger statement.
+/// window; a NULL `$m` (no limit) counts nothing and returns no row. A window
+/// that has ended starts afresh with this request. Hits stop counting at
+/// max + 1, so a client hammering a closed window cannot overflow the
+/// counter. Parameter numbers are given so the text can be folded into a
+/// larger statement (typing, reactions, channel auth: no round trip of its own).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! bump_limit_sql {
     ($u:literal, $a:literal, $m:literal, $w:literal) => {
         concat!(
             "INSERT INTO request_limits AS l (user_id, route, window_start, hits)
-             VALUES ($",
+             SELECT $",
             $u,
             ", $",
             $a,
-            ", now(), 1)
+            ", now(), 1 WHERE $",
+            $m,
+            "::int4 IS NOT NULL
              ON CONFLICT (user_id, route) DO UPDATE SET
                  window_start = CASE WHEN l.window_start <= now() - make_interval(secs => $",
             $w,
@@ -48,6 +51,31 @@ macro_rules! bump_limit_sql {
                      AS secs_left"
         )
     };
+}
+
+/// The verdict of a statement that folded in [`bump_limit_sql`] and returns
+/// its `hits` and `secs_left` (NULL when no limit was set).
+pub fn verdict(row: &tokio_postgres::Row, limit: Option<Limit>) -> Result<Verdict, DbError> {
+    let Some(limit) = limit else {
+        return Ok(Verdict::Allowed);
+    };
+    let hits: Option<i64> = row.try_get("hits")?;
+    let secs_left: Option<f64> = row.try_get("secs_left")?;
+    Ok(Verdict::from_count(
+        hits.unwrap_or(0),
+        limit,
+        secs_left.unwrap_or(0.0),
+    ))
+}
+
+/// `$m` of [`bump_limit_sql`]: the limit's max, NULL when there is none.
+pub fn max_param(limit: Option<Limit>) -> Option<i32> {
+    limit.map(|l| i32::try_from(l.max).unwrap_or(i32::MAX))
+}
+
+/// `$w` of [`bump_limit_sql`]: the limit's window in seconds (0 when there is none).
+pub fn window_param(limit: Option<Limit>) -> f64 {
+    limit.map_or(0.0, |l| l.window.as_secs_f64())
 }
 
 pub const BUMP_SQL: &str = bump_limit_sql!(1, 2, 3, 4);
@@ -70,7 +98,7 @@ pub async fn hit(
             &[
                 (&user.as_str(), Type::TEXT),
                 (&action.key(), Type::TEXT),
-                (&max, Type::INT4),
+                (&Some(max), Type::INT4),
                 (&limit.window.as_secs_f64(), Type::FLOAT8),
             ],
         )
