@@ -52,6 +52,7 @@ struct ReactResponse {
     version: i64,
 }
 
+/// One database round trip (see `db::reactions::change`), then one Pusher request when changed.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, mut client) = crate::routes::session(app, &req).await?;

@@ -38,6 +38,10 @@ struct SendResponse<'a> {
     delivery: Delivery,
 }
 
+/// On the response path: one database round trip (`db::messages::SEND_SQL`;
+/// two only when a concurrent send with the same `client_message_id` won),
+/// then one Pusher request for a new message. The outbox mark runs after the
+/// answer (see `realtime::deliver_new_message`).
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;

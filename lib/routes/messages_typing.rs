@@ -28,6 +28,7 @@ impl TypingRequest {
     }
 }
 
+/// One database round trip (count and claim), then one Pusher request when granted.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;
