@@ -159,8 +159,8 @@ pub async fn remove(
 
 /// Adds or removes `user`'s `emoji` on `message`, counting the request
 /// against `limit` first (counted even when refused or not found). One round
-/// trip; four (BEGIN, lock, the statement, COMMIT) when a concurrent change
-/// to the same message committed meanwhile.
+/// trip; five (that one, then BEGIN, lock, the statement again, COMMIT) when
+/// a concurrent change to the same message committed meanwhile.
 pub async fn change(
     c: &mut Client,
     change: Change,
