@@ -1,6 +1,6 @@
 //! Verification cost per identity mode, µs per request (p50/p99), on one
-//! core, with the real tokens of tests/auth/vectors.json: `cargo bench --bench
-//! auth` (scripts/bench runs it too). Plus the size of each release function
+//! core, with the real tokens of tests/auth/vectors.json: `cargo run --release
+//! --example auth_cost` (scripts/bench runs it too). Plus the size of each release function
 //! binary, when target/release holds them.
 
 #[path = "../tests/auth/vector_settings.rs"]

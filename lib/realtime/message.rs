@@ -101,15 +101,19 @@ pub async fn trigger_message(
     publish(app, &events).await
 }
 
-/// Triggers a freshly stored message and records the outcome in its outbox
-/// row. No database connection is held while Pusher answers: with a small
-/// pool, a slow Pusher would otherwise queue every other request behind it.
+/// Triggers a freshly stored message; its outcome is recorded in its outbox
+/// row after the answer, in a task of its own: the send answers as soon as
+/// Pusher did. No database connection is held while Pusher answers: with a
+/// small pool, a slow Pusher would otherwise queue every other request.
 ///
 /// The message is committed, so this never fails: a retry of a send that
-/// failed after its commit would store the message twice. When the outcome
-/// cannot be recorded (no free connection, the database went away), the row
-/// stays claimed by this send until its 10-second claim runs out, then the
-/// cron sends it (again, if Pusher had accepted it: clients dedupe by id).
+/// failed after its commit would store the message twice. A mark that is
+/// lost (no free connection, the database went away, the instance frozen or
+/// stopped before the task ran) leaves the row claimed by this send until
+/// its 10-second claim runs out; then the cron sends it again. That costs at
+/// most a duplicate event (clients dedupe by id), never a lost one. A failed
+/// trigger is recorded the same way, and if that record is lost the cron
+/// retries the row anyway once the claim expires.
 pub async fn deliver_new_message(
     app: &App,
     message: &Message,
@@ -128,19 +132,22 @@ pub async fn deliver_new_message(
             )
         }
     };
-    if let Err(e) = record(app, outbox_id, failure).await {
-        tracing::warn!(message_id = %message.id, outbox_id, error = %e,
-            "could not record the delivery outcome; the cron will send the event (again) once the send's claim expires");
-    }
+    let (db, message_id) = (app.db.clone(), message.id);
+    tokio::spawn(async move {
+        if let Err(e) = record(&db, outbox_id, failure).await {
+            tracing::warn!(message_id = %message_id, outbox_id, error = %e,
+                "could not record the delivery outcome; the cron will send the event (again) once the send's claim expires");
+        }
+    });
     delivery
 }
 
 async fn record(
-    app: &App,
+    db: &db::Db,
     outbox_id: i64,
     failure: Option<(db::outbox::Failure, String)>,
 ) -> Result<(), db::DbError> {
-    let client = app.db.client().await?;
+    let client = db.client().await?;
     match failure {
         None => db::outbox::mark_delivered(&**client, &[outbox_id]).await,
         Some((kind, error)) => db::outbox::mark_failed(&**client, outbox_id, kind, &error)

@@ -34,6 +34,7 @@ struct ReadResponse {
     unread_count: i64,
 }
 
+/// One database round trip (`db::reads::mark_read`), then one Pusher request when the position moved.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;
