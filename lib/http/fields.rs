@@ -90,7 +90,13 @@ impl Fields {
         let n = match v {
             // JSON Schema calls 121.0 an integer, so we do too; 121.5 is not.
             Value::Number(n) => n.as_i64().or_else(|| integral_f64(n.as_f64()?)),
-            Value::String(s) if self.textual => s.trim().parse::<i64>().ok(),
+            // A query's or form's 57.0 is the same integer (schemathesis found it).
+            Value::String(s) if self.textual => {
+                let s = s.trim();
+                s.parse::<i64>()
+                    .ok()
+                    .or_else(|| integral_f64(s.parse::<f64>().ok()?))
+            }
             _ => None,
         };
         n.map(Some)
@@ -182,6 +188,15 @@ mod tests {
         assert!(f.i64("c").is_err());
         assert_eq!(f.i64("d").unwrap(), 0);
         assert_eq!(f.i64("e").unwrap(), 5);
+    }
+
+    #[test]
+    fn a_query_takes_integral_decimals_too() {
+        let q = Fields::from_query("a=57.0&b=57.5&c=nan&d=inf&e=1e3&f=%2057%20").unwrap();
+        assert_eq!(q.i64("a").unwrap(), 57);
+        assert!(q.i64("b").is_err() && q.i64("c").is_err() && q.i64("d").is_err());
+        assert_eq!(q.i64("e").unwrap(), 1000);
+        assert_eq!(q.i64("f").unwrap(), 57);
     }
 
     #[test]
