@@ -8,8 +8,8 @@ use crate::args::Plan;
 use crate::cold_start::Requests;
 use crate::http::{Conn, Req};
 use crate::proxy::{Flight, Proxy, Upstream};
-use crate::stack::{Function, Stack, free_port};
-use crate::stats::{Summary, median};
+use crate::stack::{Function, Stack};
+use crate::stats::Summary;
 use anyhow::Context;
 use serde::Serialize;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -119,7 +119,7 @@ impl Targets {
     }
 }
 
-fn counts(db: &Proxy, pusher: &Proxy, from: Instant, to: Instant) -> Counts {
+pub(crate) fn counts(db: &Proxy, pusher: &Proxy, from: Instant, to: Instant) -> Counts {
     let (d, p) = (db.flights(from, to), pusher.flights(from, to));
     let new = |f: &[Flight]| f.iter().filter(|x| x.handshake).count();
     Counts {
@@ -131,7 +131,7 @@ fn counts(db: &Proxy, pusher: &Proxy, from: Instant, to: Instant) -> Counts {
 }
 
 /// The most common value (ties: the smallest).
-fn mode(samples: &[Counts]) -> Counts {
+pub(crate) fn mode(samples: &[Counts]) -> Counts {
     let mut sorted = samples.to_vec();
     sorted.sort();
     let mut best = (0, Counts::default());
@@ -146,10 +146,11 @@ fn mode(samples: &[Counts]) -> Counts {
     best.1
 }
 
-struct Proxies {
-    db: Proxy,
-    pusher: Proxy,
-    gap: Duration,
+pub(crate) struct Proxies {
+    pub db: Proxy,
+    pub pusher: Proxy,
+    /// A pause long enough for work after a response to show in the logs.
+    pub gap: Duration,
 }
 
 /// The `i`th request of `reqs` (in turn), answered with its expected status.
@@ -196,75 +197,6 @@ async fn route(
     })
 }
 
-/// Names the first connection's flights, by their place in Postgres's
-/// protocol over TLS with SCRAM-SHA-256 (after the handshake all is encrypted).
-fn name_flights(flights: &[Flight]) -> Vec<String> {
-    let first = flights.iter().map(|f| f.conn).min();
-    let mut k = 0;
-    flights
-        .iter()
-        .filter(|f| Some(f.conn) == first)
-        .map(|f| {
-            if f.handshake {
-                return "TCP".to_owned();
-            }
-            // SSLRequest: an 8-byte message, length first.
-            if f.bytes == 8 && f.first_byte == 0 {
-                return "SSLRequest".to_owned();
-            }
-            k += 1;
-            match k {
-                1 if f.first_byte == 0x16 => "TLS ClientHello",
-                1 => "StartupMessage (no TLS)",
-                2 => "TLS Finished + StartupMessage",
-                3 => "SCRAM client-first",
-                4 => "SCRAM client-final",
-                _ => "query",
-            }
-            .to_owned()
-        })
-        .collect()
-}
-
-async fn cold(
-    stack: &Stack,
-    requests: &Requests,
-    proxies: &Proxies,
-    runs: usize,
-) -> anyhow::Result<ColdRun> {
-    eprintln!("bench: latency: cold start of messages_send");
-    let (mut all, mut samples, mut flights) = (Vec::new(), Vec::new(), Vec::new());
-    let mut listening = Vec::new();
-    let mut request = String::new();
-    for _ in 0..runs {
-        let (req, expected) = requests.for_function(stack, "messages_send")?;
-        request = req.describe();
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let t0 = Instant::now();
-        let f = stack.spawn("messages_send", port)?;
-        let stream = crate::cold_start::connect_when_listening(addr).await?;
-        listening.push(t0.elapsed());
-        let mut conn = Conn::over(stream, addr).await?;
-        conn.send(&req).await?.expect(expected, "cold send")?;
-        let t1 = Instant::now();
-        all.push(t1 - t0);
-        samples.push(counts(&proxies.db, &proxies.pusher, t0, t1));
-        flights = proxies.db.flights(t0, t1);
-        drop(f);
-        tokio::time::sleep(proxies.gap).await;
-    }
-    let ms = |d: &Duration| d.as_secs_f64() * 1e3;
-    Ok(ColdRun {
-        request,
-        ms: ms(&median(&all)),
-        all_ms: all.iter().map(ms).collect(),
-        listening_ms: ms(&median(&listening)),
-        counts: mode(&samples),
-        db_flights: name_flights(&flights),
-    })
-}
-
 /// One profile: proxies up, the route functions started behind them, then measured.
 pub async fn profile(
     base: &Stack,
@@ -308,36 +240,12 @@ pub async fn profile(
         }
         routes.push(route(name, &f, &reqs, &proxies, samples).await?);
     }
-    let cold = cold(&stack, requests, &proxies, plan.cold_runs).await?;
+    let cold = crate::latency_cold::run(&stack, requests, &proxies, plan.cold_runs).await?;
     Ok(ProfileRun {
         profile,
         routes,
         cold,
     })
-}
-
-/// Postgres 17's direct TLS (`sslnegotiation=direct`) against this server:
-/// one round trip fewer per new connection where the server takes it.
-pub async fn direct_tls(database_url: &str) -> String {
-    let sep = if database_url.contains('?') { '&' } else { '?' };
-    let url = format!("{database_url}{sep}sslnegotiation=direct");
-    let attempt = async {
-        let db = messaging::db::Db::new(&url, 1)?;
-        db.client().await.map(|_| ())
-    };
-    match tokio::time::timeout(Duration::from_secs(5), attempt).await {
-        Ok(Ok(())) => "accepted".into(),
-        Ok(Err(e)) => {
-            let mut why = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                why = format!("{why}: {s}");
-                source = s.source();
-            }
-            format!("refused ({why})")
-        }
-        Err(_) => "no answer within 5 s".into(),
-    }
 }
 
 /// The warm request for a fresh process's first send (it inserts a message).

@@ -16,11 +16,13 @@ mod floor;
 mod history;
 mod http;
 mod latency;
+mod latency_cold;
 mod latency_report;
 mod load;
 mod machine;
 mod memory;
 mod proxy;
+mod proxy_http;
 mod pusher_js;
 mod report;
 mod seed;
@@ -183,7 +185,7 @@ async fn run_latency(options: Options) -> anyhow::Result<()> {
         .await?
         .get(0);
     let targets = latency::Targets::of(&stack)?;
-    let direct_tls = latency::direct_tls(&stack.config.database_url).await;
+    let direct_tls = latency_cold::direct_tls(&stack.config.database_url).await;
     let mut profiles = Vec::new();
     for profile in latency::PROFILES {
         profiles.push(latency::profile(&stack, &targets, &requests, plan, profile).await?);
