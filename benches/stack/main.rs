@@ -83,7 +83,7 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
     let send_peak_kb = memory::peak_rss_kb(send_fn.pid());
     eprintln!("bench: delivery of {} messages", plan.delivery_messages);
     let delivery = delivery::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
-    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery)?;
+    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
     let reads = history::run(&stack, plan, &history_fn, &auth_fn, &seeded).await?;
     let memory = Memory {
         send_peak_kb,
@@ -187,7 +187,7 @@ async fn run_latency(options: Options) -> anyhow::Result<()> {
     // Loopback delivery first: a slow Node run never costs the profiles' figures.
     let send_fn = stack.start("messages_send").await?;
     let auth_fn = stack.start("pusher_auth").await?;
-    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery)?;
+    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
     drop((send_fn, auth_fn));
     let targets = latency::Targets::of(&stack)?;
     let direct_tls = latency_cold::direct_tls(&stack.config.database_url).await;
