@@ -28,9 +28,9 @@ fn name_flights(flights: &[Flight]) -> Vec<String> {
                 return "SSLRequest".to_owned();
             }
             k += 1;
+            // DATABASE_URL asks for TLS: after the server's 'S', the handshake.
             match k {
-                1 if f.first_byte == 0x16 => "TLS ClientHello",
-                1 => "StartupMessage (no TLS)",
+                1 => "TLS ClientHello",
                 2 => "TLS Finished + StartupMessage",
                 3 => "SCRAM client-first",
                 4 => "SCRAM client-final",

@@ -18,6 +18,8 @@ pub struct LatencyReport {
     pub direct_tls: String,
     pub profiles: Vec<ProfileRun>,
     pub pusher_js: Option<PusherJs>,
+    /// The same sends to the Rust WebSocket subscriber, just before (for comparison).
+    pub delivery_ws: crate::delivery::DeliveryRun,
 }
 
 fn trips(c: &Counts) -> String {
@@ -198,6 +200,15 @@ impl LatencyReport {
             t += &cold_row(p, &p.cold, baseline);
         }
         t += "\n| measure | result | | | target | verdict |\n|---|---|---|---|---|---|\n";
+        let ws = &self.delivery_ws;
+        t += &format!(
+            "| delivery to the Rust WebSocket client (loopback, same run) | p50 {} · p90 {} · p99 {} ms (n={}); send answered p50 {} ms | | | | |\n",
+            ms(ws.delivered.p50),
+            ms(ws.delivered.p90),
+            ms(ws.delivered.p99),
+            ws.delivered.n,
+            ms(ws.send_answered.p50)
+        );
         match &self.pusher_js {
             Some(js) => t += &format!("{}\n", js.line()),
             None => {

@@ -187,6 +187,7 @@ async fn run_latency(options: Options) -> anyhow::Result<()> {
     // Loopback delivery first: a slow Node run never costs the profiles' figures.
     let send_fn = stack.start("messages_send").await?;
     let auth_fn = stack.start("pusher_auth").await?;
+    let delivery_ws = delivery::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
     let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
     drop((send_fn, auth_fn));
     let targets = latency::Targets::of(&stack)?;
@@ -209,6 +210,7 @@ async fn run_latency(options: Options) -> anyhow::Result<()> {
         direct_tls,
         profiles,
         pusher_js,
+        delivery_ws,
     };
     if let Some(dir) = options.out.parent() {
         std::fs::create_dir_all(dir)?;
