@@ -167,7 +167,7 @@ fn pump(
 }
 
 /// Reads `from` on one thread and writes `to` on another, each chunk at
-/// `on_read(read at) + one_way`; `written` runs after each write.
+/// `on_read(read at) + one_way`; `written` runs just before each write.
 fn pump_then(
     mut from: TcpStream,
     mut to: TcpStream,
@@ -195,10 +195,11 @@ fn pump_then(
     thread::spawn(move || {
         for (due, chunk) in rx {
             sleep_until(due);
+            // Marked before the bytes go: the client can only answer them after.
+            written();
             if to.write_all(&chunk).is_err() {
                 break;
             }
-            written();
         }
         let _ = to.shutdown(Shutdown::Write);
     });
@@ -228,9 +229,9 @@ pub fn self_check() -> anyhow::Result<()> {
         s.read_exact(&mut buf[..4])?;
     }
     let elapsed = t0.elapsed();
-    // Handshake + two round trips.
+    // Handshake + two round trips (generous above: a busy machine wakes threads late).
     anyhow::ensure!(
-        elapsed >= rtt * 3 && elapsed < rtt * 3 + Duration::from_millis(15),
+        elapsed >= rtt * 3 && elapsed < rtt * 3 + Duration::from_millis(100),
         "proxy delay is off: {elapsed:?} for 3 round trips of {rtt:?}"
     );
     let flights = proxy.flights(t0, Instant::now());

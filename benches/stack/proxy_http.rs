@@ -33,10 +33,11 @@ impl Link {
         thread::spawn(move || {
             for (due, chunk) in responses {
                 sleep_until(due);
+                // Marked before the bytes go: the client can only answer them after.
+                r.store(true, Ordering::Release);
                 if client_out.write_all(&chunk).is_err() {
                     break;
                 }
-                r.store(true, Ordering::Release);
             }
             let _ = client_out.shutdown(Shutdown::Write);
         });
