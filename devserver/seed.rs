@@ -39,7 +39,7 @@ pub async fn demo_data(app: &App) -> anyhow::Result<()> {
         socket_id: None,
         limit: None,
     };
-    if let Inserted::New { outbox_id, .. } = db::messages::insert(&mut client, new).await? {
+    if let Inserted::New { outbox_id, .. } = db::messages::insert(&**client, new).await? {
         // Nobody is subscribed yet: there is nothing to deliver.
         db::outbox::mark_delivered(&**client, &[outbox_id]).await?;
     }

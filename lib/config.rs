@@ -172,6 +172,8 @@ pub struct Config {
     pub conversations: ConversationConfig,
     /// Rate limits per user and action (`RATE_LIMIT_*`).
     pub limits: Limits,
+    /// `PUSHER_EVENTS`: the contract's events, or the lean set.
+    pub events: crate::realtime::EventSet,
 }
 
 impl Config {
@@ -218,6 +220,7 @@ impl Config {
             cron_secret: env.get("CRON_SECRET"),
             conversations: ConversationConfig::from_env(env)?,
             limits: Limits::from_env(env)?,
+            events: crate::realtime::EventSet::from_env(env)?,
         })
     }
 }

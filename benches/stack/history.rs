@@ -43,7 +43,7 @@ impl Op for Call {
     }
 }
 
-/// HTTP round trip, then one query with `(int8, int8|text, int8?)` parameters.
+/// HTTP round trip, then one query with `(int8, int8|text, int8?, text?)` parameters.
 struct Floor {
     http: HttpRtt,
     pool: Pool,
@@ -53,8 +53,8 @@ struct Floor {
 }
 
 enum Param {
-    /// The page bound and the row count fetched (limit + 1).
-    Page(i64, i64),
+    /// The page bound, the row count fetched (limit + 1) and the reader.
+    Page(i64, i64, String),
     User(String),
 }
 
@@ -63,7 +63,7 @@ impl Op for Floor {
         self.http.call().await?;
         let client = self.pool.get().await?;
         match &self.second {
-            Param::Page(bound, rows) => {
+            Param::Page(bound, rows, user) => {
                 client
                     .query_typed(
                         self.sql,
@@ -71,6 +71,7 @@ impl Op for Floor {
                             (&self.conversation, Type::INT8),
                             (bound, Type::INT8),
                             (rows, Type::INT8),
+                            (user, Type::TEXT),
                         ],
                     )
                     .await?;
@@ -162,7 +163,7 @@ pub async fn run(
             pool: pool.clone(),
             sql,
             conversation: h.conversation,
-            second: Param::Page(bound, PAGE + 1),
+            second: Param::Page(bound, PAGE + 1, u.id.clone()),
         };
         let req = Req::get(path).bearer(&token)?;
         runs.push(measure(history_fn, req, floor, window, name).await?);

@@ -1,9 +1,8 @@
 //! History pages: keyset pagination on (conversation_id, seq), re-exported from `messages`.
 
 use super::DbError;
-use super::messages::with_reactions;
-use super::rows::{self, message_columns};
-use crate::domain::{ConversationId, Message, Seq};
+use super::rows::{self, message_columns, reactions_column};
+use crate::domain::{ConversationId, Message, Seq, UserId};
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
@@ -25,34 +24,51 @@ pub struct HistoryPage {
     pub has_more: bool,
 }
 
-/// Newest first below a seq bound (Latest uses i64::MAX): a backward scan of the keyset index.
-pub const HISTORY_BEFORE_SQL: &str = concat!(
-    "SELECT ",
-    message_columns!(),
-    " FROM messages m JOIN users u ON u.id = m.sender_id
-     WHERE m.conversation_id = $1 AND m.seq < $2
-     ORDER BY m.seq DESC
-     LIMIT $3"
-);
+/// One page in one round trip: the membership check, the page and each
+/// message's reactions. `$1` conversation, `$2` seq bound, `$3` rows (limit + 1),
+/// `$4` the reader. One row with `member` false for a non-member; a member's
+/// empty page is one row with NULL columns. The page itself is a scan of the
+/// keyset index in the order given, newest first below a bound (Latest uses
+/// i64::MAX) or oldest first above one.
+macro_rules! history_sql {
+    ($cmp:literal, $order:literal) => {
+        concat!(
+            "WITH member AS (
+                 SELECT EXISTS (SELECT 1 FROM conversation_members
+                                WHERE conversation_id = $1 AND user_id = $4) AS ok
+             )
+             SELECT member.ok AS member, page.* FROM member LEFT JOIN LATERAL (
+                 SELECT ",
+            message_columns!(),
+            ", ",
+            reactions_column!(),
+            " FROM messages m JOIN users u ON u.id = m.sender_id
+                 WHERE member.ok AND m.conversation_id = $1 AND m.seq ",
+            $cmp,
+            " $2
+                 ORDER BY m.seq ",
+            $order,
+            " LIMIT $3
+             ) page ON true
+             ORDER BY page.seq ",
+            $order
+        )
+    };
+}
 
-/// Oldest first above a seq: a forward scan of the keyset index.
-pub const HISTORY_AFTER_SQL: &str = concat!(
-    "SELECT ",
-    message_columns!(),
-    " FROM messages m JOIN users u ON u.id = m.sender_id
-     WHERE m.conversation_id = $1 AND m.seq > $2
-     ORDER BY m.seq ASC
-     LIMIT $3"
-);
+pub const HISTORY_BEFORE_SQL: &str = history_sql!("<", "DESC");
+pub const HISTORY_AFTER_SQL: &str = history_sql!(">", "ASC");
 
-/// One page of a conversation (the caller has checked membership). `limit` is clamped to 1..=100;
-/// one extra row is fetched to learn whether more exist.
+/// One page of a conversation for `reader`; `None` when they are not a
+/// member. `limit` is clamped to 1..=100; one extra row is fetched to learn
+/// whether more exist.
 pub async fn history(
     c: &impl GenericClient,
     conversation: ConversationId,
+    reader: &UserId,
     page: Page,
     limit: i64,
-) -> Result<HistoryPage, DbError> {
+) -> Result<Option<HistoryPage>, DbError> {
     let limit = limit.clamp(1, 100);
     let (sql, bound) = match page {
         Page::Latest => (HISTORY_BEFORE_SQL, i64::MAX),
@@ -66,20 +82,27 @@ pub async fn history(
                 (&conversation.get(), Type::INT8),
                 (&bound, Type::INT8),
                 (&(limit + 1), Type::INT8),
+                (&reader.as_str(), Type::TEXT),
             ],
         )
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    let mut messages = rows
-        .iter()
-        .take(limit as usize)
-        .map(rows::message)
-        .collect::<Result<Vec<_>, _>>()?;
+    let member = match rows.first() {
+        Some(row) => row.try_get::<_, bool>("member")?,
+        None => false,
+    };
+    if !member {
+        return Ok(None);
+    }
+    let mut messages = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<_, Option<i64>>("id")?.is_some() {
+            messages.push(rows::message_with_reactions(row)?);
+        }
+    }
+    let has_more = messages.len() as i64 > limit;
+    messages.truncate(limit as usize);
     if !matches!(page, Page::After(_)) {
         messages.reverse();
     }
-    Ok(HistoryPage {
-        messages: with_reactions(c, messages).await?,
-        has_more,
-    })
+    Ok(Some(HistoryPage { messages, has_more }))
 }

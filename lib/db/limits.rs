@@ -1,35 +1,38 @@
 //! Rate-limit counters: one fixed window per (user, action), bumped by one
-//! upsert. The send folds the same upsert into the statement that locks its
-//! conversation ([`LIMITED_LOCK_SQL`]), so it costs no round trip. Counting
+//! upsert. The send folds a [`take`]-like upsert into its one statement
+//! (`messages::SEND_SQL`), and typing, reactions and channel auth fold
+//! [`bump_limit_sql`] into theirs, so limits cost no round trip. Counting
 //! comes in two kinds: [`hit`] counts every request (a refused one too, until
 //! the window ends), [`take`] counts only what it allows and can be undone by
 //! [`give_back`]. Windows long over are deleted by [`purge_step`] (the cron).
 
 use super::DbError;
-use super::messages::LOCK_SQL;
 use crate::domain::UserId;
 use crate::limits::{Action, Limit, Verdict};
 use std::time::Duration;
+use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
-use tokio_postgres::{GenericClient, Transaction};
 
 /// Bumps the counter of user `$u` for action `$a` (at most `$m`, window `$w`
 /// seconds) and returns `hits` after this request and `secs_left` in the
-/// window. A window that has ended starts afresh with this request. Hits stop
-/// counting at max + 1, so a client hammering a closed window cannot overflow
-/// the counter. Parameter numbers are given so the text can be folded into a
-/// larger statement.
+/// window; a NULL `$m` (no limit) counts nothing and returns no row. A window
+/// that has ended starts afresh with this request. Hits stop counting at
+/// max + 1, so a client hammering a closed window cannot overflow the
+/// counter. Parameter numbers are given so the text can be folded into a
+/// larger statement (typing, reactions, channel auth: no round trip of its own).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! bump_limit_sql {
     ($u:literal, $a:literal, $m:literal, $w:literal) => {
         concat!(
             "INSERT INTO request_limits AS l (user_id, route, window_start, hits)
-             VALUES ($",
+             SELECT $",
             $u,
             ", $",
             $a,
-            ", now(), 1)
+            ", now(), 1 WHERE $",
+            $m,
+            "::int4 IS NOT NULL
              ON CONFLICT (user_id, route) DO UPDATE SET
                  window_start = CASE WHEN l.window_start <= now() - make_interval(secs => $",
             $w,
@@ -48,6 +51,31 @@ macro_rules! bump_limit_sql {
                      AS secs_left"
         )
     };
+}
+
+/// The verdict of a statement that folded in [`bump_limit_sql`] and returns
+/// its `hits` and `secs_left` (NULL when no limit was set).
+pub fn verdict(row: &tokio_postgres::Row, limit: Option<Limit>) -> Result<Verdict, DbError> {
+    let Some(limit) = limit else {
+        return Ok(Verdict::Allowed);
+    };
+    let hits: Option<i64> = row.try_get("hits")?;
+    let secs_left: Option<f64> = row.try_get("secs_left")?;
+    Ok(Verdict::from_count(
+        hits.unwrap_or(0),
+        limit,
+        secs_left.unwrap_or(0.0),
+    ))
+}
+
+/// `$m` of [`bump_limit_sql`]: the limit's max, NULL when there is none.
+pub fn max_param(limit: Option<Limit>) -> Option<i32> {
+    limit.map(|l| i32::try_from(l.max).unwrap_or(i32::MAX))
+}
+
+/// `$w` of [`bump_limit_sql`]: the limit's window in seconds (0 when there is none).
+pub fn window_param(limit: Option<Limit>) -> f64 {
+    limit.map_or(0.0, |l| l.window.as_secs_f64())
 }
 
 pub const BUMP_SQL: &str = bump_limit_sql!(1, 2, 3, 4);
@@ -70,7 +98,7 @@ pub async fn hit(
             &[
                 (&user.as_str(), Type::TEXT),
                 (&action.key(), Type::TEXT),
-                (&max, Type::INT4),
+                (&Some(max), Type::INT4),
                 (&limit.window.as_secs_f64(), Type::FLOAT8),
             ],
         )
@@ -80,60 +108,6 @@ pub async fn hit(
         limit,
         row.try_get("secs_left")?,
     ))
-}
-
-/// [`LOCK_SQL`] plus the sender's send counter (`$3` action, `$4` max, `$5`
-/// window seconds), in the same round trip. The counter row is locked before
-/// the conversation row, in every send, so the two locks cannot deadlock.
-pub const LIMITED_LOCK_SQL: &str = concat!(
-    "WITH counted AS (",
-    crate::bump_limit_sql!(2, 3, 4, 5),
-    ")
-     SELECT c.last_seq, counted.hits, counted.secs_left
-     FROM counted, conversations c
-     WHERE c.id = $1 AND EXISTS (
-         SELECT 1 FROM conversation_members m
-         WHERE m.conversation_id = c.id AND m.user_id = $2)
-     FOR NO KEY UPDATE OF c"
-);
-
-/// Takes the lock, counting the send when a limit is set.
-pub async fn lock_counting(
-    tx: &Transaction<'_>,
-    conversation: i64,
-    sender: &str,
-    limit: Option<Limit>,
-) -> Result<Option<Verdict>, DbError> {
-    let Some(limit) = limit else {
-        let row = tx
-            .query_typed_opt(
-                LOCK_SQL,
-                &[(&conversation, Type::INT8), (&sender, Type::TEXT)],
-            )
-            .await?;
-        return Ok(row.map(|_| Verdict::Allowed));
-    };
-    let max = i32::try_from(limit.max).unwrap_or(i32::MAX);
-    let row = tx
-        .query_typed_opt(
-            LIMITED_LOCK_SQL,
-            &[
-                (&conversation, Type::INT8),
-                (&sender, Type::TEXT),
-                (&Action::Send.key(), Type::TEXT),
-                (&max, Type::INT4),
-                (&limit.window.as_secs_f64(), Type::FLOAT8),
-            ],
-        )
-        .await?;
-    row.map(|row| {
-        Ok(Verdict::from_count(
-            row.try_get("hits")?,
-            limit,
-            row.try_get("secs_left")?,
-        ))
-    })
-    .transpose()
 }
 
 /// Counts one `action` by `user` only if it is within `limit`; `None` limit:

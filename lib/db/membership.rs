@@ -1,11 +1,14 @@
-//! Membership over time: leaving (the row moves to `former_members`), rejoining, muting.
+//! Membership over time: leaving (the row moves to `former_members`), rejoining, muting;
+//! and channel auth's membership check.
 //!
 //! A member who leaves has no `conversation_members` row any more, so every
 //! membership check elsewhere (history, send, channel auth, reads, reactions,
 //! typing) refuses them without knowing that leaving exists.
 
 use super::DbError;
+use super::limits::{max_param, verdict, window_param};
 use crate::domain::{ConversationId, UserId};
+use crate::limits::{Action, Limit, Verdict};
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
@@ -72,4 +75,36 @@ pub async fn set_muted(
         )
         .await?;
     row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+}
+
+/// Channel auth's database work in one round trip: counts the request
+/// against `limit` (`None`: not counted) and, for a conversation's channel,
+/// checks membership (`false` when no conversation is given).
+pub async fn channel_access(
+    c: &impl GenericClient,
+    user: &UserId,
+    conversation: Option<ConversationId>,
+    limit: Option<Limit>,
+) -> Result<(Verdict, bool), DbError> {
+    let row = c
+        .query_typed_one(
+            concat!(
+                "WITH counted AS (",
+                crate::bump_limit_sql!(1, 3, 4, 5),
+                ")
+                 SELECT (SELECT hits FROM counted) AS hits,
+                        (SELECT secs_left FROM counted) AS secs_left,
+                        EXISTS (SELECT 1 FROM conversation_members
+                                WHERE conversation_id = $2 AND user_id = $1) AS member"
+            ),
+            &[
+                (&user.as_str(), Type::TEXT),
+                (&conversation.map(ConversationId::get), Type::INT8),
+                (&Action::ChannelAuth.key(), Type::TEXT),
+                (&max_param(limit), Type::INT4),
+                (&window_param(limit), Type::FLOAT8),
+            ],
+        )
+        .await?;
+    Ok((verdict(&row, limit)?, row.try_get("member")?))
 }

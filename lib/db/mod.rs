@@ -20,6 +20,7 @@ pub mod presence_reconcile;
 pub mod reactions;
 pub mod reads;
 mod rows;
+mod send;
 mod summaries;
 pub mod typing;
 mod user_cache;

@@ -1,18 +1,22 @@
-//! Reactions: per-message emoji sets, changed under the message's row lock.
+//! Reactions: per-message emoji sets, each change a compare-and-set on the
+//! message's `reactions_version` (see [`change`]).
 //!
-//! Holding the lock makes "at most 20 distinct emoji" race-free and gives
+//! A change writes only if no other change committed since the state it
+//! decided on, which makes "at most 20 distinct emoji" race-free and gives
 //! every change a consistent list to broadcast, in the order changes commit.
-//! Each change bumps the message's `reactions_version` under that lock, so
-//! the versions number the lists in commit order, whatever order the
+//! Each change bumps the version under the message's row lock, so the
+//! versions number the lists in commit order, whatever order the
 //! `reaction-updated` events reach clients in.
 
 use super::DbError;
+use super::limits::{max_param, verdict, window_param};
 use super::pool::{Client, pg};
-use super::rows::user_id;
+use super::rows::{self, user_id};
 use crate::domain::{ConversationId, Emoji, MessageId, Reaction, Seq, UserId};
+use crate::limits::{Action, Limit, Verdict};
 use std::collections::HashMap;
-use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{GenericClient, Transaction};
+use tokio_postgres::types::Type;
+use tokio_postgres::{GenericClient, Row};
 
 pub const MAX_DISTINCT_EMOJI: i64 = 20;
 
@@ -36,9 +40,104 @@ pub enum ReactionChange {
     NotFound,
     /// The emoji would be the 21st distinct one on this message.
     TooMany,
+    /// Over the caller's reaction limit: nothing written.
+    Limited {
+        retry_after_secs: u64,
+    },
 }
 
-type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+/// Which change a caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Add,
+    Remove,
+}
+
+/// One reaction change in one statement. Parameters: `$1` message, `$2`
+/// user, `$3` emoji, `$4` the limit's counter key, `$5` its max (NULL: not
+/// counted), `$6` its window, `$7` the most distinct emoji.
+///
+/// The decision (found and visible to a member, already mine, room for
+/// another emoji) is read from the statement's snapshot, and the write is a
+/// compare-and-set on the message's `reactions_version`: the UPDATE's
+/// condition is re-checked on the newest row version under the row lock, so
+/// it fails if any change committed since the snapshot (every change bumps
+/// the version). Then nothing is written and `raced` says so: [`change`]
+/// runs the statement again under the message's row lock (a transaction,
+/// only under contention). The list returned is the snapshot's with this
+/// change applied, so it is the list as of this change's commit.
+macro_rules! change_sql {
+    ($wanted:literal, $too_many:literal, $write:literal, $current:literal) => {
+        concat!(
+            "WITH counted AS (",
+            crate::bump_limit_sql!(2, 4, 5, 6),
+            "), target AS (
+                 SELECT m.id, m.conversation_id, m.seq, m.reactions_version AS version
+                 FROM messages m
+                 WHERE m.id = $1 AND EXISTS (
+                     SELECT 1 FROM conversation_members cm
+                     WHERE cm.conversation_id = m.conversation_id AND cm.user_id = $2)
+             ), seen AS (
+                 SELECT count(DISTINCT emoji) AS distinct_emoji,
+                        coalesce(bool_or(emoji = $3), false) AS present,
+                        coalesce(bool_or(emoji = $3 AND user_id = $2), false) AS mine
+                 FROM reactions WHERE message_id = $1
+             ), decided AS (
+                 SELECT ($5 IS NULL OR (SELECT hits FROM counted) <= $5) AND ",
+            $wanted,
+            " AS wanted, ",
+            $too_many,
+            " AS too_many
+                 FROM seen
+             ), bumped AS (
+                 UPDATE messages m SET reactions_version = m.reactions_version + 1
+                 FROM target, decided
+                 WHERE m.id = target.id AND m.reactions_version = target.version AND decided.wanted
+                 RETURNING m.reactions_version
+             ), ",
+            $write,
+            ", current AS (",
+            $current,
+            ")
+             SELECT (SELECT hits FROM counted) AS hits, (SELECT secs_left FROM counted) AS secs_left,
+                    target.id IS NOT NULL AS found, target.conversation_id, target.seq,
+                    coalesce((SELECT reactions_version FROM bumped), target.version) AS version,
+                    EXISTS (SELECT 1 FROM bumped) AS changed,
+                    decided.wanted AND NOT EXISTS (SELECT 1 FROM bumped) AS raced,
+                    decided.too_many,
+                    (SELECT coalesce(json_agg(json_build_object('emoji', r.emoji, 'user_ids', r.user_ids)
+                                              ORDER BY r.first), '[]'::json)
+                     FROM (SELECT emoji, array_agg(user_id ORDER BY ordinal) AS user_ids,
+                                  min(ordinal) AS first
+                           FROM current GROUP BY emoji) r) AS reactions
+             FROM decided LEFT JOIN target ON true"
+        )
+    };
+}
+
+const ADD_SQL: &str = change_sql!(
+    "NOT seen.mine AND (seen.present OR seen.distinct_emoji < $7)",
+    "NOT seen.present AND seen.distinct_emoji >= $7",
+    "written AS (
+         INSERT INTO reactions (message_id, user_id, emoji) SELECT $1, $2, $3 FROM bumped
+         RETURNING emoji, user_id, ordinal
+     )",
+    "SELECT emoji, user_id, ordinal FROM reactions WHERE message_id = $1
+     UNION ALL SELECT emoji, user_id, ordinal FROM written"
+);
+
+const REMOVE_SQL: &str = change_sql!(
+    "seen.mine",
+    "false",
+    "written AS (
+         DELETE FROM reactions
+         WHERE message_id = $1 AND user_id = $2 AND emoji = $3 AND EXISTS (SELECT 1 FROM bumped)
+         RETURNING 1
+     )",
+    "SELECT emoji, user_id, ordinal FROM reactions
+     WHERE message_id = $1
+       AND NOT (user_id = $2 AND emoji = $3 AND EXISTS (SELECT 1 FROM bumped))"
+);
 
 pub async fn add(
     c: &mut Client,
@@ -46,55 +145,7 @@ pub async fn add(
     user: &UserId,
     emoji: &Emoji,
 ) -> Result<ReactionChange, DbError> {
-    let tx = pg(c).transaction().await?;
-    let Some(locked) = lock_message(&tx, message, user).await? else {
-        tx.rollback().await?;
-        return Ok(ReactionChange::NotFound);
-    };
-    let params: [Param; 3] = [
-        (&message.get(), Type::INT8),
-        (&user.as_str(), Type::TEXT),
-        (&emoji.as_str(), Type::TEXT),
-    ];
-    let row = tx
-        .query_typed_one(
-            "SELECT count(DISTINCT emoji) AS distinct_emoji,
-                    coalesce(bool_or(emoji = $3), false) AS emoji_present,
-                    coalesce(bool_or(emoji = $3 AND user_id = $2), false) AS mine
-             FROM reactions WHERE message_id = $1",
-            &params,
-        )
-        .await?;
-    let distinct: i64 = row.try_get("distinct_emoji")?;
-    let present: bool = row.try_get("emoji_present")?;
-    let mine: bool = row.try_get("mine")?;
-    if !present && distinct >= MAX_DISTINCT_EMOJI {
-        tx.rollback().await?;
-        return Ok(ReactionChange::TooMany);
-    }
-    let version = if mine {
-        locked.version
-    } else {
-        let row = tx
-            .query_typed_one(
-                "WITH added AS (
-                     INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3)
-                 )
-                 UPDATE messages SET reactions_version = reactions_version + 1
-                 WHERE id = $1
-                 RETURNING reactions_version",
-                &params,
-            )
-            .await?;
-        row.try_get(0)?
-    };
-    let current = current(&tx, message, &locked, version).await?;
-    tx.commit().await?;
-    Ok(if mine {
-        ReactionChange::Unchanged(current)
-    } else {
-        ReactionChange::Changed(current)
-    })
+    change(c, Change::Add, message, user, emoji, None).await
 }
 
 pub async fn remove(
@@ -103,91 +154,85 @@ pub async fn remove(
     user: &UserId,
     emoji: &Emoji,
 ) -> Result<ReactionChange, DbError> {
+    change(c, Change::Remove, message, user, emoji, None).await
+}
+
+/// Adds or removes `user`'s `emoji` on `message`, counting the request
+/// against `limit` first (counted even when refused or not found). One round
+/// trip; five (that one, then BEGIN, lock, the statement again, COMMIT) when
+/// a concurrent change to the same message committed meanwhile.
+pub async fn change(
+    c: &mut Client,
+    change: Change,
+    message: MessageId,
+    user: &UserId,
+    emoji: &Emoji,
+    limit: Option<Limit>,
+) -> Result<ReactionChange, DbError> {
+    let sql = match change {
+        Change::Add => ADD_SQL,
+        Change::Remove => REMOVE_SQL,
+    };
+    let row = run(&*pg(c), sql, message, user, emoji, limit).await?;
+    if let Verdict::Limited { retry_after_secs } = verdict(&row, limit)? {
+        return Ok(ReactionChange::Limited { retry_after_secs });
+    }
+    if !row.try_get::<_, bool>("raced")? {
+        return outcome(message, &row);
+    }
+    // Lost a race: again under the row lock (already counted: not again).
     let tx = pg(c).transaction().await?;
-    let Some(locked) = lock_message(&tx, message, user).await? else {
-        tx.rollback().await?;
-        return Ok(ReactionChange::NotFound);
-    };
-    // One statement: the version moves only when a row was deleted.
-    let bumped = tx
-        .query_typed_opt(
-            "WITH removed AS (
-                 DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3
-                 RETURNING 1
-             )
-             UPDATE messages SET reactions_version = reactions_version + 1
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM removed)
-             RETURNING reactions_version",
-            &[
-                (&message.get(), Type::INT8),
-                (&user.as_str(), Type::TEXT),
-                (&emoji.as_str(), Type::TEXT),
-            ],
-        )
-        .await?;
-    let deleted = bumped.is_some();
-    let version = match bumped {
-        Some(row) => row.try_get(0)?,
-        None => locked.version,
-    };
-    let current = current(&tx, message, &locked, version).await?;
+    tx.execute_typed(
+        "SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE",
+        &[(&message.get(), Type::INT8)],
+    )
+    .await?;
+    let row = run(&tx, sql, message, user, emoji, None).await?;
     tx.commit().await?;
-    Ok(if deleted {
+    outcome(message, &row)
+}
+
+async fn run(
+    c: &impl GenericClient,
+    sql: &str,
+    message: MessageId,
+    user: &UserId,
+    emoji: &Emoji,
+    limit: Option<Limit>,
+) -> Result<Row, DbError> {
+    Ok(c.query_typed_one(
+        sql,
+        &[
+            (&message.get(), Type::INT8),
+            (&user.as_str(), Type::TEXT),
+            (&emoji.as_str(), Type::TEXT),
+            (&Action::React.key(), Type::TEXT),
+            (&max_param(limit), Type::INT4),
+            (&window_param(limit), Type::FLOAT8),
+            (&MAX_DISTINCT_EMOJI, Type::INT8),
+        ],
+    )
+    .await?)
+}
+
+fn outcome(message: MessageId, row: &Row) -> Result<ReactionChange, DbError> {
+    if !row.try_get::<_, bool>("found")? {
+        return Ok(ReactionChange::NotFound);
+    }
+    if row.try_get::<_, bool>("too_many")? {
+        return Ok(ReactionChange::TooMany);
+    }
+    let current = MessageReactions {
+        message_id: message,
+        conversation_id: ConversationId::from_db(row.try_get("conversation_id")?),
+        seq: Seq::from_db(row.try_get("seq")?),
+        reactions: rows::reactions(row)?,
+        version: row.try_get("version")?,
+    };
+    Ok(if row.try_get("changed")? {
         ReactionChange::Changed(current)
     } else {
         ReactionChange::Unchanged(current)
-    })
-}
-
-/// A message locked for a reaction change.
-struct Locked {
-    conversation_id: ConversationId,
-    seq: Seq,
-    version: i64,
-}
-
-/// Locks the message if the user may see it.
-async fn lock_message(
-    tx: &Transaction<'_>,
-    message: MessageId,
-    user: &UserId,
-) -> Result<Option<Locked>, DbError> {
-    // NO KEY UPDATE: serialises reaction changes without blocking the key-share
-    // locks that foreign-key checks (new reactions, outbox rows) take.
-    let row = tx
-        .query_typed_opt(
-            "SELECT m.conversation_id, m.seq, m.reactions_version FROM messages m
-             WHERE m.id = $1 AND EXISTS (
-                 SELECT 1 FROM conversation_members cm
-                 WHERE cm.conversation_id = m.conversation_id AND cm.user_id = $2)
-             FOR NO KEY UPDATE OF m",
-            &[(&message.get(), Type::INT8), (&user.as_str(), Type::TEXT)],
-        )
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(Locked {
-        conversation_id: ConversationId::from_db(row.try_get(0)?),
-        seq: Seq::from_db(row.try_get(1)?),
-        version: row.try_get(2)?,
-    }))
-}
-
-async fn current(
-    tx: &Transaction<'_>,
-    message: MessageId,
-    locked: &Locked,
-    version: i64,
-) -> Result<MessageReactions, DbError> {
-    let reactions = for_messages(tx, &[message])
-        .await?
-        .remove(&message)
-        .unwrap_or_default();
-    Ok(MessageReactions {
-        message_id: message,
-        conversation_id: locked.conversation_id,
-        seq: locked.seq,
-        reactions,
-        version,
     })
 }
 

@@ -5,12 +5,16 @@ use crate::domain::{ConversationId, Seq, UserId};
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPosition {
     pub last_read_seq: Seq,
     pub unread_count: i64,
     /// The position moved forward (broadcast `messages-read` only then).
     pub moved: bool,
+    /// Whom the receipt concerns: the conversation's member count, and who
+    /// wrote the message at `last_read_seq` (none at 0).
+    pub members: i64,
+    pub author: Option<UserId>,
 }
 
 /// Marks everything up to `seq` read; `None` when the user is not a member.
@@ -39,11 +43,17 @@ pub async fn mark_read(
                    AND cm.last_read_seq < target.wanted
                  RETURNING cm.last_read_seq
              )
-             SELECT target.last_seq,
-                    coalesce((SELECT last_read_seq FROM moved),
-                             GREATEST(target.before, target.wanted)) AS last_read_seq,
-                    EXISTS (SELECT 1 FROM moved) AS moved
-             FROM target",
+             SELECT target.last_seq, pos.last_read_seq,
+                    EXISTS (SELECT 1 FROM moved) AS moved,
+                    (SELECT count(*) FROM conversation_members
+                     WHERE conversation_id = $1) AS members,
+                    (SELECT m.sender_id FROM messages m
+                     WHERE m.conversation_id = $1 AND m.seq = pos.last_read_seq) AS author
+             FROM target
+             CROSS JOIN LATERAL (
+                 SELECT coalesce((SELECT last_read_seq FROM moved),
+                                 GREATEST(target.before, target.wanted)) AS last_read_seq
+             ) pos",
             &[
                 (&conversation.get(), Type::INT8),
                 (&user.as_str(), Type::TEXT),
@@ -60,5 +70,10 @@ pub async fn mark_read(
         last_read_seq: Seq::from_db(last_read),
         unread_count: (last_seq - last_read).max(0),
         moved: row.try_get("moved")?,
+        members: row.try_get("members")?,
+        author: row
+            .try_get::<_, Option<String>>("author")?
+            .map(super::rows::user_id)
+            .transpose()?,
     }))
 }

@@ -2,8 +2,8 @@
 
 use super::DbError;
 use crate::domain::{
-    ClientMessageId, ConversationId, Member, Message, MessageBody, MessageId, Sender, Seq,
-    Timestamp, UserId,
+    ClientMessageId, ConversationId, Emoji, Member, Message, MessageBody, MessageId, Reaction,
+    Sender, Seq, Timestamp, UserId,
 };
 use time::OffsetDateTime;
 use tokio_postgres::Row;
@@ -17,6 +17,56 @@ macro_rules! message_columns {
     };
 }
 pub(crate) use message_columns;
+
+/// The reactions of the message aliased `m`, as one JSON column that
+/// [`reactions`] reads: emoji in the order first used, users in the order
+/// they reacted. A correlated subquery on the reactions' primary key, so a
+/// page of messages gets its reactions in the same round trip.
+macro_rules! reactions_column {
+    () => {
+        "(SELECT coalesce(json_agg(json_build_object('emoji', r.emoji, 'user_ids', r.user_ids)
+                                   ORDER BY r.first), '[]'::json)
+          FROM (SELECT emoji, array_agg(user_id ORDER BY ordinal) AS user_ids,
+                       min(ordinal) AS first
+                FROM reactions WHERE message_id = m.id GROUP BY emoji) r) AS reactions"
+    };
+}
+pub(crate) use reactions_column;
+
+#[derive(serde::Deserialize)]
+struct RawReaction {
+    emoji: String,
+    user_ids: Vec<String>,
+}
+
+/// The `reactions` column of [`reactions_column`].
+pub(crate) fn reactions(row: &Row) -> Result<Vec<Reaction>, DbError> {
+    let raw: Vec<RawReaction> =
+        serde_json::from_value(row.try_get::<_, serde_json::Value>("reactions")?)
+            .map_err(|e| DbError::Corrupt(format!("reactions: {e}")))?;
+    raw.into_iter()
+        .map(|r| {
+            let user_ids = r
+                .user_ids
+                .into_iter()
+                .map(user_id)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Reaction {
+                emoji: Emoji::from_db(r.emoji),
+                count: i64::try_from(user_ids.len()).unwrap_or(i64::MAX),
+                user_ids,
+            })
+        })
+        .collect()
+}
+
+/// A message with its reactions, from [`message_columns`] and [`reactions_column`].
+pub(crate) fn message_with_reactions(row: &Row) -> Result<Message, DbError> {
+    Ok(Message {
+        reactions: reactions(row)?,
+        ..message(row)?
+    })
+}
 
 pub(crate) fn user_id(raw: String) -> Result<UserId, DbError> {
     UserId::parse("user_id", &raw).map_err(|e| DbError::Corrupt(e.to_string()))

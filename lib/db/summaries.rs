@@ -6,9 +6,8 @@
 //! one conversation with someone never reveals their activity elsewhere.
 
 use super::DbError;
-use super::reactions::for_messages;
-use super::rows::{self, message_columns};
-use crate::domain::{ConversationId, ListCursor, Member, Message, MessageId, Seq, UserId};
+use super::rows::{self, message_columns, reactions_column};
+use crate::domain::{ConversationId, ListCursor, Member, Message, Seq, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -74,6 +73,8 @@ const CONVERSATIONS: &str = concat!(
                                          ELSE split_part(c.direct_key, '|', 1) END)
             END AS title, ",
     message_columns!(),
+    ", ",
+    reactions_column!(),
     " FROM page
      JOIN conversations c ON c.id = page.id
      JOIN conversation_members mine ON mine.conversation_id = c.id AND mine.user_id = $1
@@ -177,16 +178,14 @@ pub(crate) async fn load(
                 .push(rows::member(&row)?);
         }
     }
-    let mut last_ids = Vec::new();
     let mut out = Vec::with_capacity(conversations.len());
     let mut next = None;
     for row in &conversations {
         let id: i64 = row.try_get("conversation_id")?;
         let last_message = match row.try_get::<_, Option<i64>>("id")? {
-            Some(_) => Some(rows::message(row)?),
+            Some(_) => Some(rows::message_with_reactions(row)?),
             None => None,
         };
-        last_ids.extend(last_message.as_ref().map(|m| m.id));
         let last_seq: i64 = row.try_get("last_seq")?;
         let last_read: i64 = row.try_get("last_read_seq")?;
         out.push(ConversationSummary {
@@ -202,12 +201,6 @@ pub(crate) async fn load(
             active_at: row.try_get::<_, OffsetDateTime>("active_at")?,
             id,
         });
-    }
-    let mut reactions: HashMap<MessageId, _> = for_messages(c, &last_ids).await?;
-    for s in &mut out {
-        if let Some(m) = s.last_message.as_mut() {
-            m.reactions = reactions.remove(&m.id).unwrap_or_default();
-        }
     }
     Ok(SummaryPage {
         conversations: out,

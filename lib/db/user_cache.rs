@@ -21,7 +21,13 @@ pub struct UserCache {
 }
 
 impl UserCache {
-    fn is_current(&self, id: &UserId, claims: &Claims) -> bool {
+    /// These claims were written by this process recently: [`Self::upsert`] would do nothing.
+    pub fn is_current(&self, id: &UserId, name: Option<&str>, role: Option<&str>) -> bool {
+        let claims = (name.map(str::to_owned), role.map(str::to_owned));
+        self.is_current_claims(id, &claims)
+    }
+
+    fn is_current_claims(&self, id: &UserId, claims: &Claims) -> bool {
         let Ok(map) = self.written.lock() else {
             return false;
         };
@@ -47,7 +53,7 @@ impl UserCache {
         role: Option<&str>,
     ) -> Result<(), DbError> {
         let claims = (name.map(str::to_owned), role.map(str::to_owned));
-        if self.is_current(id, &claims) {
+        if self.is_current_claims(id, &claims) {
             return Ok(());
         }
         users::upsert(c, id, name, role).await?;

@@ -3,15 +3,18 @@
 //! of truth; Pusher delivers at most once, so a message event that fails
 //! stays in the outbox for the cron to redeliver.
 
+pub mod cost;
 mod ephemeral;
 mod membership;
 mod message;
 pub mod presence_reconcile;
 mod redeliver;
 
-pub use ephemeral::{messages_read, reaction_updated, typing};
+pub use ephemeral::{
+    messages_read, messages_read_event, reaction_updated, read_receipt_events, typing, typing_event,
+};
 pub use membership::{member_left, membership_updated};
-pub use message::{deliver_new_message, trigger_message};
+pub use message::{deliver_new_message, message_events, trigger_message};
 pub use redeliver::{Redelivered, redeliver};
 
 use crate::db;
@@ -30,6 +33,35 @@ pub enum Delivery {
     Sent,
     /// Pusher failed; the outbox holds the event and the cron redelivers it.
     Queued,
+}
+
+/// Which events a chat message and a read receipt publish (`PUSHER_EVENTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventSet {
+    /// The contract's events (`contract`, the default): a send also carries
+    /// the sender's `messages-read`, and every read receipt goes to the
+    /// conversation channel.
+    #[default]
+    Contract,
+    /// Fewer counted Pusher messages (`lean`), for clients that take the
+    /// sender's read position from `new-message` and hear group receipts on
+    /// their user channel (this repository's web client does both): no
+    /// `messages-read` with a send, and a receipt in a group of 3 or more goes
+    /// only to the author of the message read (see `read_receipt_events`).
+    Lean,
+}
+
+impl EventSet {
+    pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
+        match env.get("PUSHER_EVENTS").as_deref() {
+            None | Some("contract") => Ok(Self::Contract),
+            Some("lean") => Ok(Self::Lean),
+            Some(other) => Err(crate::config::ConfigError::new(
+                "PUSHER_EVENTS",
+                format!("must be contract or lean, not {other:?}"),
+            )),
+        }
+    }
 }
 
 /// How the outbox counts a failed trigger.

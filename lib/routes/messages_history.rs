@@ -62,12 +62,16 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::GET], "GET")?;
     let (user, client) = crate::routes::session(app, &req).await?;
     let input = HistoryRequest::parse(&req.query_fields()?)?;
-    // Non-members get the same 404 as a conversation that does not exist.
-    if !db::conversations::is_member(&**client, input.conversation_id, &user.id).await? {
-        return Err(AppError::NotFound);
-    }
-    let page =
-        db::messages::history(&**client, input.conversation_id, input.page, input.limit).await?;
+    // One round trip; non-members get the same 404 as a conversation that does not exist.
+    let page = db::messages::history(
+        &**client,
+        input.conversation_id,
+        &user.id,
+        input.page,
+        input.limit,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(json(
         StatusCode::OK,
         &HistoryResponse {

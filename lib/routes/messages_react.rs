@@ -1,7 +1,10 @@
 //! `POST /api/messages/react`: add or remove the caller's emoji on a message.
 
 use crate::app::App;
-use crate::db::{self, reactions::ReactionChange};
+use crate::db::{
+    self,
+    reactions::{Change, ReactionChange},
+};
 use crate::domain::{Emoji, MessageId, Reaction};
 use crate::error::{AppError, AppResult};
 use crate::http::{Fields, Request, Response, json};
@@ -49,25 +52,32 @@ struct ReactResponse {
     version: i64,
 }
 
+/// One database round trip (see `db::reactions::change`), then one Pusher request when changed.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, mut client) = crate::routes::session(app, &req).await?;
     let input = ReactRequest::parse(&req.json_fields()?)?;
     let limit = app.config.limits.get(Limited::React);
-    db::limits::hit(&**client, &user.id, Limited::React, limit)
-        .await?
-        .into_result()?;
-    let change = match input.action {
-        Action::Add => {
-            db::reactions::add(&mut client, input.message_id, &user.id, &input.emoji).await?
-        }
-        Action::Remove => {
-            db::reactions::remove(&mut client, input.message_id, &user.id, &input.emoji).await?
-        }
+    let action = match input.action {
+        Action::Add => Change::Add,
+        Action::Remove => Change::Remove,
     };
+    // One round trip: the count, the check and the change (see db::reactions::change).
+    let change = db::reactions::change(
+        &mut client,
+        action,
+        input.message_id,
+        &user.id,
+        &input.emoji,
+        limit,
+    )
+    .await?;
     // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.
     drop(client);
     let current = match change {
+        ReactionChange::Limited { retry_after_secs } => {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
         ReactionChange::NotFound => return Err(AppError::NotFound),
         ReactionChange::TooMany => {
             return Err(AppError::Validation(format!(

@@ -38,9 +38,13 @@ struct SendResponse<'a> {
     delivery: Delivery,
 }
 
+/// On the response path: one database round trip (`db::messages::SEND_SQL`;
+/// two only when a concurrent send with the same `client_message_id` won),
+/// then one Pusher request for a new message. The outbox mark runs after the
+/// answer (see `realtime::deliver_new_message`).
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
-    let (user, mut client) = crate::routes::session(app, &req).await?;
+    let (user, client) = crate::routes::session(app, &req).await?;
     let input = SendRequest::parse(&req.json_fields()?)?;
     let new = db::messages::NewMessage {
         conversation_id: input.conversation_id,
@@ -50,11 +54,11 @@ pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
         socket_id: input.socket_id.as_ref().map(SocketId::as_str),
         limit: app.config.limits.get(Action::Send),
     };
-    match db::messages::insert(&mut client, new).await? {
+    match db::messages::insert(&**client, new).await? {
         Inserted::NotMember => Err(AppError::NotFound),
         Inserted::Limited { retry_after_secs } => Err(AppError::RateLimited { retry_after_secs }),
-        Inserted::Replay { message } => {
-            let delivery = if db::outbox::is_delivered(&**client, message.id).await? {
+        Inserted::Replay { message, delivered } => {
+            let delivery = if delivered {
                 Delivery::Sent
             } else {
                 Delivery::Queued

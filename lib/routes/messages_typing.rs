@@ -28,19 +28,22 @@ impl TypingRequest {
     }
 }
 
+/// One database round trip (count and claim), then one Pusher request when granted.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
     let (user, client) = crate::routes::session(app, &req).await?;
     let input = TypingRequest::parse(&req.json_fields()?)?;
     let limit = app.config.limits.get(Action::Typing);
-    db::limits::hit(&**client, &user.id, Action::Typing, limit)
-        .await?
-        .into_result()?;
-    // The throttle lives in the database so it holds across function instances.
-    let claim = db::typing::claim(&**client, input.conversation_id, &user.id, THROTTLE).await?;
+    // The throttle lives in the database so it holds across function
+    // instances; counting and claiming are one round trip.
+    let claim =
+        db::typing::claim(&**client, input.conversation_id, &user.id, THROTTLE, limit).await?;
     // Back to the pool before Pusher is called: a slow Pusher must not hold a connection.
     drop(client);
     match claim {
+        db::typing::Claim::Limited { retry_after_secs } => {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
         db::typing::Claim::NotMember => return Err(AppError::NotFound),
         db::typing::Claim::Throttled => {}
         db::typing::Claim::Granted => {

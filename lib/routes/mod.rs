@@ -15,7 +15,7 @@ mod pusher_auth;
 mod pusher_webhook;
 mod session;
 
-pub use session::session;
+pub use session::{session, session_user};
 
 use crate::app::App;
 use crate::error::AppResult;

@@ -73,19 +73,31 @@ fn presence_member(user: &CurrentUser) -> PresenceMember {
     }
 }
 
+/// One database round trip (the rate-limit count and, for a conversation's
+/// channel, membership), or none: with no limit set, the caller's own user
+/// channel is signed without the database.
 pub async fn handle(app: &App, req: Request) -> AppResult<Response> {
     req.require_method(&[Method::POST], "POST")?;
-    let (user, client) = crate::routes::session(app, &req).await?;
+    let user = crate::routes::session_user(app, &req).await?;
     let input = AuthRequest::parse(&req.json_or_form_fields()?)?;
     let limit = app.config.limits.get(Action::ChannelAuth);
-    db::limits::hit(&**client, &user.id, Action::ChannelAuth, limit)
-        .await?
-        .into_result()?;
+    let channel = AppChannel::classify(input.channel.as_str());
+    let conversation = match channel {
+        AppChannel::Conversation(id) | AppChannel::ConversationPresence(id) => Some(id),
+        AppChannel::User(_) | AppChannel::Other => None,
+    };
+    let member = if limit.is_some() || conversation.is_some() {
+        let client = app.db.client().await?;
+        let (verdict, member) =
+            db::membership::channel_access(&**client, &user.id, conversation, limit).await?;
+        verdict.into_result()?;
+        member
+    } else {
+        false
+    };
     let forbidden = AppError::Forbidden("you may not subscribe to this channel");
-    let presence = match AppChannel::classify(input.channel.as_str()) {
-        AppChannel::Conversation(id) | AppChannel::ConversationPresence(id)
-            if !db::conversations::is_member(&**client, id, &user.id).await? =>
-        {
+    let presence = match channel {
+        AppChannel::Conversation(_) | AppChannel::ConversationPresence(_) if !member => {
             return Err(forbidden);
         }
         AppChannel::Conversation(_) => None,

@@ -26,6 +26,9 @@ if [ "$PUSHER_SCHEME" = https ]; then _tls=true; else _tls=false; fi
 export NEXT_PUBLIC_PUSHER_FORCE_TLS="${NEXT_PUBLIC_PUSHER_FORCE_TLS:-$_tls}"
 # Sockudo does not stamp client events with the sender's user_id: typing goes through the server.
 export NEXT_PUBLIC_TYPING_VIA="${NEXT_PUBLIC_TYPING_VIA:-server}"
+# The web client here handles the lean event set (fewer counted Pusher messages); the local stack
+# and the browser tests run with it, the Rust API tests with the default (the contract's events).
+export PUSHER_EVENTS="${PUSHER_EVENTS:-lean}"
 unset _tls
 # Nothing phones home: Next's telemetry is off.
 export NEXT_TELEMETRY_DISABLED=1

@@ -1,6 +1,9 @@
 //! Realtime delivery of sends: exclusion, truncation, and the outbox when Pusher is down.
 
 use crate::support::{CRON_SECRET, TestApp, Tweaks, assert_error, expect_silence, read};
+use crate::ws::WsClient;
+use messaging::realtime::EventSet;
+use messaging::realtime::cost::Room;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -203,4 +206,101 @@ async fn a_send_moves_the_senders_read_position_in_the_same_pusher_request() {
         .unwrap_or_default();
     let alice = members.iter().find(|m| m["id"] == "u_alice");
     assert_eq!(alice.map(|m| &m["last_read_seq"]), Some(&json!(1)));
+}
+
+#[tokio::test]
+async fn with_the_lean_event_set_a_send_moves_the_senders_read_position_without_an_event() {
+    let t = TestApp::start_with(Tweaks {
+        pusher_delay: Some(Duration::ZERO),
+        adjust: Some(Box::new(|c| c.events = EventSet::Lean)),
+        ..Tweaks::default()
+    })
+    .await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let mut bob = t
+        .subscriber("u_bob", &format!("private-conversation-{c}"))
+        .await;
+    let requests = || t.proxy.as_ref().map_or(0, |p| p.requests());
+    let before = requests();
+    let sent = t.send("u_alice", c, "read by me, obviously").await;
+    assert_eq!(requests() - before, 1, "one batch request per send");
+    assert_eq!(bob.expect("new-message").await.data_json(), sent["message"]);
+    // new-message says it: a `messages-read` would cost one more Pusher
+    // message per open tab.
+    expect_silence(&mut bob, Duration::from_millis(300)).await;
+    let (_, list) = t.get("/api/conversations", Some("u_bob")).await;
+    let members = list["conversations"][0]["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let alice = members.iter().find(|m| m["id"] == "u_alice");
+    assert_eq!(alice.map(|m| &m["last_read_seq"]), Some(&json!(1)));
+}
+
+/// Also subscribes `ws` (one browser tab) to `channel`, authorized as `user`.
+async fn also_subscribe(t: &TestApp, ws: &mut WsClient, user: &str, channel: &str) {
+    let (status, auth) = t.channel_auth(user, ws.socket_id.as_str(), channel).await;
+    assert_eq!(status, StatusCode::OK, "{auth}");
+    let data = json!({"channel": channel, "auth": auth["auth"]});
+    ws.send(json!({"event": "pusher:subscribe", "data": data}))
+        .await;
+    ws.expect("pusher_internal:subscription_succeeded").await;
+}
+
+/// The application events (name and channel) that reach `ws` until it has
+/// been quiet for 300 ms, sorted.
+async fn received(ws: &mut WsClient) -> Vec<String> {
+    let mut events = Vec::new();
+    while let Ok(frame) = tokio::time::timeout(Duration::from_millis(300), ws.next_event()).await {
+        events.push(format!(
+            "{} {}",
+            frame.event,
+            frame.channel.unwrap_or_default()
+        ));
+    }
+    events.sort();
+    events
+}
+
+#[tokio::test]
+async fn sockudo_delivers_exactly_what_the_pusher_cost_model_counts() {
+    for set in [EventSet::Contract, EventSet::Lean] {
+        sockudo_delivers_what_the_model_counts(set).await;
+    }
+}
+
+async fn sockudo_delivers_what_the_model_counts(set: EventSet) {
+    let t = TestApp::start_configured(move |c| c.events = set).await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    let room = format!("private-conversation-{c}");
+    // Two tabs as the web app has them with the conversation open (their
+    // presence channel left out: nothing is published there).
+    let mut alice = t.subscriber("u_alice", "private-user-u_alice").await;
+    also_subscribe(&t, &mut alice, "u_alice", &room).await;
+    let mut bob = t.subscriber("u_bob", "private-user-u_bob").await;
+    also_subscribe(&t, &mut bob, "u_bob", &room).await;
+    let model = Room::new(2, 2).unwrap();
+
+    let send = json!({"conversation_id": c, "body": "hi", "socket_id": alice.socket_id.as_str()});
+    let (s, b) = t.post("/api/messages/send", Some("u_alice"), send).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let to_bob = received(&mut bob).await;
+    let mut expected = vec![
+        "conversation-updated private-user-u_bob".to_owned(),
+        format!("new-message {room}"),
+    ];
+    if set == EventSet::Contract {
+        expected.insert(1, format!("messages-read {room}"));
+    }
+    assert_eq!(to_bob, expected, "{set:?}");
+    assert_eq!(received(&mut alice).await, Vec::<String>::new());
+    assert_eq!(model.send_cost(set).unwrap().delivered, to_bob.len());
+
+    let read = json!({"conversation_id": c, "seq": 1, "socket_id": bob.socket_id.as_str()});
+    let (s, b) = t.post("/api/messages/read", Some("u_bob"), read).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let to_alice = received(&mut alice).await;
+    assert_eq!(to_alice, [format!("messages-read {room}")]);
+    assert_eq!(received(&mut bob).await, Vec::<String>::new());
+    assert_eq!(model.read_cost(set).unwrap().delivered, to_alice.len());
 }

@@ -10,6 +10,7 @@ mod sockudo;
 #[path = "../pusher_sockudo/ws.rs"]
 mod ws;
 
+mod db_counter;
 mod proxy;
 mod support;
 
@@ -29,6 +30,7 @@ mod rate_limits;
 mod reactions;
 mod reads;
 mod redelivery;
+mod round_trips;
 mod send;
 mod sessions;
 mod slow_pusher;

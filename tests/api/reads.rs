@@ -1,6 +1,6 @@
 //! POST /api/messages/read and the messages-read event.
 
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, expect_silence};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -62,6 +62,75 @@ async fn reading_moves_forward_only_is_capped_and_broadcasts() {
 }
 
 #[tokio::test]
+async fn the_readers_own_tab_does_not_receive_its_read_receipt() {
+    let t = TestApp::start().await;
+    let c = t.conversation("u_alice", "u_bob").await;
+    t.send("u_alice", c, "hello").await;
+    let channel = format!("private-conversation-{c}");
+    let mut alice = t.subscriber("u_alice", &channel).await;
+    let mut bob = t.subscriber("u_bob", &channel).await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1, "socket_id": bob.socket_id.as_str()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        alice.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_bob", "last_read_seq": 1})
+    );
+    // Its read call answered it already: one Pusher message fewer per read.
+    expect_silence(&mut bob, std::time::Duration::from_millis(300)).await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1, "socket_id": "12"}),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
+}
+
+#[tokio::test]
+async fn with_the_lean_event_set_a_group_read_receipt_goes_to_the_author_of_the_message_read_only()
+{
+    let t = TestApp::start_configured(|c| c.events = messaging::realtime::EventSet::Lean).await;
+    for u in ["u_alice", "u_bob", "u_carol"] {
+        t.login(u).await;
+    }
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob", "u_carol"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let c = g["conversation"]["id"].as_i64().unwrap();
+    t.send("u_alice", c, "hello both").await;
+    let mut alice = t.subscriber("u_alice", "private-user-u_alice").await;
+    let mut carol = t
+        .subscriber("u_carol", &format!("private-conversation-{c}"))
+        .await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        alice.expect("messages-read").await.data_json(),
+        json!({"conversation_id": c, "user_id": "u_bob", "last_read_seq": 1})
+    );
+    // Carol has no "Seen" to move: 1 + 1 counted messages, not 1 + every open tab.
+    expect_silence(&mut carol, std::time::Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
 async fn read_positions_never_move_backwards_under_concurrent_calls() {
     let t = TestApp::start().await;
     let c = t.conversation("u_alice", "u_bob").await;
@@ -104,4 +173,37 @@ async fn non_members_and_bad_fields_are_refused() {
         assert_error(s, &b, StatusCode::BAD_REQUEST, "validation_failed");
         assert!(b["error"]["message"].as_str().unwrap().contains(field));
     }
+}
+
+#[tokio::test]
+async fn with_the_contract_event_set_a_group_read_receipt_goes_to_the_conversation_channel() {
+    let t = TestApp::start().await;
+    for u in ["u_alice", "u_bob", "u_carol"] {
+        t.login(u).await;
+    }
+    let (s, g) = t
+        .post(
+            "/api/conversations",
+            Some("u_alice"),
+            json!({"member_ids": ["u_bob", "u_carol"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{g}");
+    let c = g["conversation"]["id"].as_i64().unwrap();
+    t.send("u_alice", c, "hello both").await;
+    let mut carol = t
+        .subscriber("u_carol", &format!("private-conversation-{c}"))
+        .await;
+    let (s, b) = t
+        .post(
+            "/api/messages/read",
+            Some("u_bob"),
+            json!({"conversation_id": c, "seq": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        carol.expect("messages-read").await.data_json(),
+        json!({"user_id": "u_bob", "last_read_seq": 1})
+    );
 }

@@ -2,6 +2,7 @@
 //! like the contract.
 
 use crate::db::TestDb;
+use crate::db_counter::{DbCounter, upstream_of};
 use crate::proxy::SlowPusher;
 use crate::sockudo::{Sockudo, SockudoOptions};
 use crate::ws::WsClient;
@@ -23,6 +24,8 @@ pub struct TestApp {
     pub sockudo: Sockudo,
     /// Between the server and Sockudo's HTTP API, when asked for.
     pub proxy: Option<SlowPusher>,
+    /// Between the server and Postgres, counting round trips, when asked for.
+    pub db_counter: Option<DbCounter>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -36,6 +39,8 @@ pub struct Tweaks {
     pub pool_size: Option<usize>,
     /// Pusher calls go through a proxy that holds each request this long.
     pub pusher_delay: Option<std::time::Duration>,
+    /// The server reaches Postgres through a [`DbCounter`].
+    pub count_db_round_trips: bool,
     /// Any other change to the configuration (policies, limits).
     pub adjust: Option<Adjust>,
 }
@@ -79,6 +84,7 @@ pub fn config_for(db_url: &str, sockudo: &Sockudo) -> Config {
             max: 100_000,
             window: std::time::Duration::from_secs(60),
         })),
+        events: Default::default(),
     }
 }
 
@@ -119,6 +125,14 @@ impl TestApp {
         if let Some(proxy) = &proxy {
             config.pusher = proxy.pusher_config(&sockudo);
         }
+        let db_counter = if tweaks.count_db_round_trips {
+            let upstream = upstream_of(&db.url);
+            let counter = DbCounter::start(upstream.clone()).await;
+            config.database_url = counter.url(&db.url, &upstream);
+            Some(counter)
+        } else {
+            None
+        };
         if let Some(adjust) = tweaks.adjust {
             adjust(&mut config);
         }
@@ -130,6 +144,7 @@ impl TestApp {
             db,
             sockudo,
             proxy,
+            db_counter,
             server,
         }
     }

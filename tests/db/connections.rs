@@ -82,7 +82,7 @@ async fn a_send_killed_mid_transaction_is_unavailable_and_stores_nothing() {
     .await
     .expect("lock");
 
-    let mut client = t.pooled().await;
+    let client = t.pooled().await;
     let pid = backend_pid(&client).await;
     let killer = tokio::spawn(terminate_when_waiting(pid));
     let body = support::body("lost in transit");
@@ -94,9 +94,7 @@ async fn a_send_killed_mid_transaction_is_unavailable_and_stores_nothing() {
         socket_id: None,
         limit: None,
     };
-    let err = messages::insert(&mut client, new)
-        .await
-        .expect_err("killed");
+    let err = messages::insert(&**client, new).await.expect_err("killed");
     killer.await.expect("killer");
     assert!(err.is_unavailable(), "{err:?}");
     drop(client);

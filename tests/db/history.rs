@@ -8,9 +8,10 @@ use std::time::Instant;
 
 async fn page(t: &TestDb, c: ConversationId, page: Page, limit: i64) -> (Vec<i64>, bool) {
     let client = t.pooled().await;
-    let p = messages::history(&**client, c, page, limit)
+    let p = messages::history(&**client, c, &support::uid("u_ann"), page, limit)
         .await
-        .expect("history");
+        .expect("history")
+        .expect("a member");
     (p.messages.iter().map(|m| m.seq.get()).collect(), p.has_more)
 }
 
@@ -88,9 +89,10 @@ async fn history_carries_sender_and_reactions() {
     messaging::db::reactions::add(&mut client, m.id, &u[1], &thumbs)
         .await
         .expect("react");
-    let p = messages::history(&**client, c, Page::Latest, 50)
+    let p = messages::history(&**client, c, &u[1], Page::Latest, 50)
         .await
-        .expect("history");
+        .expect("history")
+        .expect("a member");
     assert_eq!(p.messages.len(), 1);
     let got = &p.messages[0];
     assert_eq!((got.id, got.body.as_str()), (m.id, "hello"));
@@ -101,12 +103,23 @@ async fn history_carries_sender_and_reactions() {
         messages::get(&**client, m.id).await.expect("get"),
         Some(got.clone())
     );
+    // A non-member (or an unknown conversation) gets no page at all.
+    let eve = support::uid("u_eve");
+    assert_eq!(
+        messages::history(&**client, c, &eve, Page::Latest, 50)
+            .await
+            .expect("history"),
+        None
+    );
 }
 
 /// `EXPLAIN` of the exact statements `history` runs, with the parameters it binds.
 async fn plan(raw: &tokio_postgres::Client, sql: &str, conversation: i64, bound: i64) -> String {
     let rows = raw
-        .query(&format!("EXPLAIN {sql}"), &[&conversation, &bound, &51i64])
+        .query(
+            &format!("EXPLAIN {sql}"),
+            &[&conversation, &bound, &51i64, &"u_ann"],
+        )
         .await
         .expect("explain");
     rows.iter()

@@ -436,3 +436,70 @@ async fn a_purge_steps_over_waiting_rows_and_drops_old_dead_letters() {
     assert_eq!((step.deleted, step.done), (6, true));
     assert!(outbox::is_delivered(&**client, m.id).await.expect("state"));
 }
+
+/// Every plan node's rows times its loops, summed: the work a statement did.
+fn tuples_processed(plan: &serde_json::Value) -> f64 {
+    let own =
+        plan["Actual Rows"].as_f64().unwrap_or(0.0) * plan["Actual Loops"].as_f64().unwrap_or(0.0);
+    own + plan["Plans"]
+        .as_array()
+        .map(|children| children.iter().map(tuples_processed).sum())
+        .unwrap_or(0.0)
+}
+
+/// After an outage the outbox fills faster than autovacuum re-analyses it:
+/// a claim planned from "the table is empty" statistics must still do work
+/// linear in the backlog (it once re-ran its window per row: 10,000 waiting
+/// rows, 146 s per claim, and the cron drained nothing).
+#[tokio::test]
+async fn a_claim_does_linear_work_on_a_backlog_its_statistics_have_not_seen() {
+    let t = TestDb::new().await;
+    let u = users(&t.db, &["u_ann", "u_bob", "u_cat"]).await;
+    let a = support::direct(&t.db, &u[0], &u[1]).await;
+    let b = support::direct(&t.db, &u[0], &u[2]).await;
+    let raw = t.raw().await;
+    const N: i64 = 3_000;
+    for c in [a, b] {
+        raw.batch_execute(&format!(
+            "ALTER TABLE outbox SET (autovacuum_enabled = off);
+             WITH bumped AS (
+                 UPDATE conversations SET last_seq = last_seq + {N} WHERE id = {c}
+                 RETURNING last_seq - {N} AS base
+             ), inserted AS (
+                 INSERT INTO messages (conversation_id, seq, sender_id, body)
+                 SELECT {c}, base + g, 'u_ann', 'backlog ' || g
+                 FROM bumped, generate_series(1, {N}) g
+                 RETURNING id
+             )
+             INSERT INTO outbox (message_id, conversation_id) SELECT id, {c} FROM inserted",
+            c = c.get()
+        ))
+        .await
+        .expect("a backlog");
+    }
+    let analyzed: Option<OffsetDateTime> = raw
+        .query_one(
+            "SELECT greatest(last_analyze, last_autoanalyze) FROM pg_stat_user_tables
+             WHERE relname = 'outbox' AND schemaname = current_schema()",
+            &[],
+        )
+        .await
+        .expect("stats")
+        .get(0);
+    assert_eq!(analyzed, None, "the point is a plan from stale statistics");
+    let explain = format!(
+        "EXPLAIN (ANALYZE, FORMAT JSON) {}",
+        outbox::CLAIM_SQL
+            .replace("$1", "200")
+            .replace("$2", "120000000")
+            .replace("$3", "'{}'::bigint[]")
+    );
+    let row = raw.query_one(&explain, &[]).await.expect("explain");
+    let plan: serde_json::Value = row.get(0);
+    let work = tuples_processed(&plan[0]["Plan"]);
+    let backlog = (2 * N) as f64;
+    assert!(
+        work < 20.0 * backlog,
+        "a claim over {backlog} waiting rows processed {work} tuples: {plan}"
+    );
+}

@@ -235,3 +235,67 @@ async fn concurrent_adds_and_removes_leave_each_users_last_action() {
         .unwrap_or_default();
     assert_eq!(got, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_loses_a_race_is_decided_again_on_the_winners_list() {
+    let t = TestDb::new().await;
+    let u = users(&t.db, &["u_ann", "u_bob"]).await;
+    let c = support::direct(&t.db, &u[0], &u[1]).await;
+    let m = send(&t.db, c, &u[0], "race me").await;
+    // The winner: holds the message's row lock while the change takes its
+    // snapshot, then commits a reaction of its own, as a concurrent change would.
+    let mut winner = t.raw().await;
+    let tx = winner.transaction().await.expect("begin");
+    tx.execute(
+        "UPDATE messages SET reactions_version = reactions_version + 1 WHERE id = $1",
+        &[&m.id.get()],
+    )
+    .await
+    .expect("lock");
+    let loser = tokio::spawn({
+        let (db, who) = (t.db.clone(), u[1].clone());
+        async move {
+            let mut client = db.client().await.expect("client");
+            reactions::add(&mut client, m.id, &who, &e("❤️"))
+                .await
+                .expect("add")
+        }
+    });
+    let admin = t.raw().await;
+    for _ in 0..250 {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&t.schema],
+            )
+            .await
+            .expect("pg_stat_activity")
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tx.execute(
+        "INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, 'u_ann', '👍')",
+        &[&m.id.get()],
+    )
+    .await
+    .expect("the winner's reaction");
+    tx.commit().await.expect("commit");
+    match loser.await.expect("task") {
+        ReactionChange::Changed(r) => {
+            assert_eq!(
+                summary(&r.reactions),
+                [
+                    ("👍".to_owned(), vec!["u_ann".to_owned()]),
+                    ("❤️".to_owned(), vec!["u_bob".to_owned()])
+                ],
+                "the loser's list includes the winner's reaction"
+            );
+            assert_eq!(r.version, 2, "numbered after the winner's change");
+        }
+        other => panic!("expected a change, got {other:?}"),
+    }
+}

@@ -25,6 +25,9 @@ async fn mark_read_moves_forward_only_and_is_capped() {
             last_read_seq: s(last),
             unread_count: 10 - last,
             moved,
+            // Whom a receipt concerns: the author of the message at the position.
+            members: 2,
+            author: (last > 0).then(|| u[0].clone()),
         })
     };
     assert_eq!(read(0).await.expect("read"), pos(0, false));

@@ -2,9 +2,10 @@
 
 use crate::common_db::TestDb;
 use crate::support::{self, send, try_send, users};
-use messaging::db::messages::Inserted;
+use messaging::db::messages::{self, Inserted, NewMessage};
 use messaging::db::{conversations, reads};
-use messaging::domain::{ConversationId, Seq};
+use messaging::domain::{ClientMessageId, ConversationId, Seq};
+use messaging::limits::Limit;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -129,7 +130,7 @@ async fn twenty_concurrent_sends_with_one_client_message_id_store_one_row() {
     for task in tasks {
         match task.await.expect("task") {
             Inserted::New { message, .. } => new.push(message),
-            Inserted::Replay { message } => replays.push(message),
+            Inserted::Replay { message, .. } => replays.push(message),
             Inserted::NotMember => panic!("the sender is a member"),
             Inserted::Limited { .. } => panic!("no limit is set"),
         }
@@ -225,4 +226,105 @@ async fn a_non_member_cannot_send_and_nothing_is_written() {
     assert_eq!(m.sender.role.as_deref(), Some("student"));
     assert!(m.reactions.is_empty());
     assert_eq!(m.client_message_id, None);
+}
+
+/// Waits until a backend of this test's schema waits on a lock (the send behind the held row lock).
+async fn until_a_send_waits(t: &TestDb) {
+    let admin = t.raw().await;
+    for _ in 0..250 {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&t.schema],
+            )
+            .await
+            .expect("pg_stat_activity")
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the send never waited for the conversation's lock");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_loses_the_key_race_while_waiting_gets_the_winner_and_writes_nothing() {
+    let t = TestDb::new().await;
+    let u = users(&t.db, &["u_ann", "u_bob"]).await;
+    let conversation = support::direct(&t.db, &u[0], &u[1]).await;
+    // The winner: holds the conversation's row lock while the send starts,
+    // then commits a message with the send's key, as a concurrent send would.
+    let mut winner = t.raw().await;
+    let tx = winner.transaction().await.expect("begin");
+    tx.execute(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1",
+        &[&conversation.get()],
+    )
+    .await
+    .expect("lock");
+    let loser = tokio::spawn({
+        let (db, sender) = (t.db.clone(), u[0].clone());
+        async move {
+            let client = db.client().await.expect("client");
+            let body = support::body("the loser");
+            let key = ClientMessageId::parse("race-key").expect("key");
+            let new = NewMessage {
+                conversation_id: conversation,
+                sender: &sender,
+                body: &body,
+                client_message_id: Some(&key),
+                socket_id: None,
+                limit: Some(Limit {
+                    max: 5,
+                    window: std::time::Duration::from_secs(60),
+                }),
+            };
+            messages::insert(&**client, new).await.expect("insert")
+        }
+    });
+    // The send has taken its snapshot (no row with the key yet) and waits.
+    until_a_send_waits(&t).await;
+    tx.execute(
+        "INSERT INTO messages (conversation_id, seq, sender_id, body, client_message_id)
+         VALUES ($1, 1, 'u_ann', 'the winner', 'race-key')",
+        &[&conversation.get()],
+    )
+    .await
+    .expect("the winner's row");
+    tx.commit().await.expect("commit");
+    match loser.await.expect("task") {
+        Inserted::Replay { message, delivered } => {
+            assert_eq!(message.body.as_str(), "the winner");
+            assert_eq!(message.seq, Seq::from_db(1));
+            assert!(delivered, "the winner's row has no waiting outbox row");
+        }
+        other => panic!("expected the winner as a replay, got {other:?}"),
+    }
+    let raw = t.raw().await;
+    let row = raw
+        .query_one(
+            "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM outbox),
+                    (SELECT last_seq FROM conversations),
+                    (SELECT count(*) FROM request_limits)",
+            &[],
+        )
+        .await
+        .expect("counts");
+    assert_eq!(
+        (
+            row.get::<_, i64>(0),
+            row.get::<_, i64>(1),
+            row.get::<_, i64>(2),
+            row.get::<_, i64>(3)
+        ),
+        (1, 0, 1, 0),
+        "the loser's seq bump, outbox row and count rolled back with its statement"
+    );
+    // The next send numbers on without a gap.
+    assert_eq!(
+        send(&t.db, conversation, &u[0], "next").await.seq,
+        Seq::from_db(2)
+    );
 }

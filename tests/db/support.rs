@@ -53,7 +53,7 @@ pub async fn try_send(
     text: &str,
     key: Option<&str>,
 ) -> Inserted {
-    let mut client = db.client().await.expect("client");
+    let client = db.client().await.expect("client");
     let body = body(text);
     let key = key.map(|k| ClientMessageId::parse(k).expect("a valid key"));
     let new = NewMessage {
@@ -64,7 +64,7 @@ pub async fn try_send(
         socket_id: None,
         limit: None,
     };
-    messages::insert(&mut client, new).await.expect("insert")
+    messages::insert(&**client, new).await.expect("insert")
 }
 
 pub async fn send(db: &Db, conversation: ConversationId, sender: &UserId, text: &str) -> Message {

@@ -220,6 +220,8 @@ export class Server {
       RUST_LOG: "warn",
       ...extraEnv,
     };
+    // A null in extraEnv unsets that variable (a stack without SESSION_SECRET, say).
+    for (const [k, v] of Object.entries(this.env)) if (v === null) delete this.env[k];
     this.bin = process.env.DEVSERVER_BIN ?? path.join(ROOT, "target/debug/devserver");
     mkdirSync(path.join(ROOT, ".stack"), { recursive: true });
     this.logPath = path.join(ROOT, ".stack", "reliability-server.log");

@@ -59,7 +59,8 @@ export interface SendRequest {
 export interface ApiClient {
   history(query: HistoryQuery): Promise<HistoryPage>;
   send(request: SendRequest): Promise<SendResult & { replayed: boolean }>;
-  markRead(conversationId: number, seq: number): Promise<ReadResult>;
+  /** `socketId`: this tab's pusher-js socket, left out of the `messages-read` broadcast (it has the answer). */
+  markRead(conversationId: number, seq: number, socketId?: string): Promise<ReadResult>;
   typing(conversationId: number, socketId?: string): Promise<void>;
   react(messageId: number, emoji: string, action: "add" | "remove"): Promise<ReactResult>;
   /** The first page of the list (kept for callers written before the list was paginated). */
@@ -124,8 +125,8 @@ export function createApi(options: ApiOptions = {}): ApiClient {
       const { status, body } = await post<SendResult>("/api/messages/send", request);
       return { ...body, replayed: status === 200 };
     },
-    async markRead(conversationId, seq) {
-      return (await post<ReadResult>("/api/messages/read", { conversation_id: conversationId, seq })).body;
+    async markRead(conversationId, seq, socketId) {
+      return (await post<ReadResult>("/api/messages/read", { conversation_id: conversationId, seq, socket_id: socketId })).body;
     },
     async typing(conversationId, socketId) {
       await post("/api/messages/typing", { conversation_id: conversationId, socket_id: socketId });

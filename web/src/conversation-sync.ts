@@ -195,7 +195,7 @@ export class ConversationSync {
         // Only what has been shown without a hole: a message behind a gap is not read yet.
         const seq = contiguousEnd(this.state);
         if (seq === 0 || (this.state.readSeqs[this.options.me.id] ?? 0) >= seq) break;
-        result = await this.options.api.markRead(this.id, seq);
+        result = await this.options.api.markRead(this.id, seq, this.transport.socketId());
         this.dispatch({ type: "read", userId: this.options.me.id, lastReadSeq: result.last_read_seq });
       } while (this.readAgain);
     } catch {

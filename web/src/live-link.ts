@@ -18,6 +18,7 @@ import {
   type TypingEvent,
   conversationChannel,
   presenceChannel,
+  userChannel,
 } from "./types";
 
 /** What the link needs from its conversation sync. */
@@ -62,6 +63,12 @@ export class LiveLink {
     this.on(channel, "pusher:subscription_error", (e) => this.onSubscriptionError(name, e, false));
     this.on(channel, "new-message", (e: NewMessageEvent) => e && host.newMessage(e));
     this.on(channel, "messages-read", (e: MessagesReadEvent) => host.dispatch({ type: "read", userId: e.user_id, lastReadSeq: e.last_read_seq }));
+    // In a group, a read receipt comes only to the author of the message read, on their own channel
+    // (shared with the conversation list), naming its conversation.
+    const mine = this.hold(userChannel(host.me));
+    this.on(mine, "messages-read", (e: MessagesReadEvent & { conversation_id?: number }) => {
+      if (e?.conversation_id === host.conversationId) host.dispatch({ type: "read", userId: e.user_id, lastReadSeq: e.last_read_seq });
+    });
     this.on(channel, "reaction-updated", (e: ReactionUpdatedEvent) =>
       host.dispatch({ type: "reactions", messageId: e.message_id, reactions: e.reactions, version: e.version }),
     );

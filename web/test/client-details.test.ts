@@ -7,7 +7,7 @@ import { ConversationSync, type SyncOptions } from "../src/conversation-sync";
 import { Outbox } from "../src/outbox";
 import { pagePusherSource, setPusherClient } from "../src/pusher-client";
 import type { PusherLike, PusherSource } from "../src/realtime-port";
-import { conversationChannel } from "../src/types";
+import { conversationChannel, userChannel } from "../src/types";
 import { FakePusherServer, until } from "./fake-socket";
 import { CONVERSATION, InMemoryConversation, ME, OTHER, message } from "./support";
 
@@ -42,7 +42,7 @@ describe("read position", () => {
     server.emit(channel, "new-message", api.add());
     await until(() => sync.getState().messages.length === 3);
     await sync.markRead();
-    expect(api.calls.filter((c) => c.route === "read").map((c) => c.args)).toEqual([{ conversationId: CONVERSATION, seq: 2 }]);
+    expect(api.calls.filter((c) => c.route === "read").map((c) => c.args)).toMatchObject([{ conversationId: CONVERSATION, seq: 2 }]);
   });
 
   it("never moves a read position back on a late messages-read event", async () => {
@@ -52,6 +52,17 @@ describe("read position", () => {
     await until(() => sync.getState().readSeqs[OTHER.id] === 5);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(sync.getState().readSeqs[OTHER.id]).toBe(5);
+  });
+
+  it("takes a group's read receipt from my own channel, where only the author gets it (contract 0.2.0)", async () => {
+    const { server, sync } = await live(new InMemoryConversation(0));
+    const mine = userChannel(ME.id);
+    const third = "u_third";
+    server.emit(mine, "messages-read", { conversation_id: CONVERSATION + 1, user_id: third, last_read_seq: 7 });
+    server.emit(mine, "messages-read", { conversation_id: CONVERSATION, user_id: third, last_read_seq: 4 });
+    await until(() => sync.getState().readSeqs[third] === 4);
+    // Another conversation's receipt on the same channel changed nothing here.
+    expect(Object.keys(sync.getState().readSeqs)).toEqual([third]);
   });
 });
 
@@ -105,7 +116,7 @@ describe("presence", () => {
   it("says unavailable when the presence subscription fails, instead of checking forever", async () => {
     const server = new FakePusherServer();
     const pusher = await server.client(ME);
-    server.authFailures = 2; // both channels' first auth fails
+    server.authFailures = 3; // the first auth of all three channels (conversation, user, presence) fails
     server.authStatus = 403;
     const sync = open(new InMemoryConversation(0), pusher);
     await until(() => sync.getState().presence === "unavailable");

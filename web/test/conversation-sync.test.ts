@@ -130,12 +130,28 @@ describe("sending", () => {
 });
 
 describe("realtime features", () => {
-  it("marks the last shown seq read, once", async () => {
+  it("marks the last shown seq read, once, leaving this tab out of the receipt", async () => {
     const { server, sync } = setup(3);
     await sync.settled();
     await sync.markRead();
     await sync.markRead();
-    expect(server.calls.filter((c) => c.route === "read").map((c) => c.args)).toEqual([{ conversationId: CONVERSATION, seq: 3 }]);
+    // The tab's socket id: the server's messages-read skips it (it has the answer), one Pusher message fewer.
+    expect(server.calls.filter((c) => c.route === "read").map((c) => c.args)).toEqual([
+      { conversationId: CONVERSATION, seq: 3, socketId: "1234.5678" },
+    ]);
+  });
+
+  it("moves a sender's read position from new-message alone: a send publishes no messages-read", async () => {
+    const { server, sync, channel } = setup(3);
+    await sync.settled();
+    channel.emit("new-message", server.add(ME));
+    await flush();
+    expect(sync.getState().readSeqs[ME.id]).toBe(4);
+    channel.emit("new-message", server.add(OTHER));
+    await flush();
+    expect(sync.getState().readSeqs[OTHER.id]).toBe(5);
+    // The other member's message is the last one they read: no Seen marker on mine.
+    expect([...seenMarkers(sync.getState()).keys()]).toEqual([]);
   });
 
   it("marks messages that arrive during a read call once it returns", async () => {

@@ -81,8 +81,8 @@ export class InMemoryConversation implements ApiClient {
     return { message: m, delivery: "sent", replayed: false };
   }
 
-  async markRead(conversationId: number, seq: number): Promise<ReadResult> {
-    this.calls.push({ route: "read", args: { conversationId, seq } });
+  async markRead(conversationId: number, seq: number, socketId?: string): Promise<ReadResult> {
+    this.calls.push({ route: "read", args: { conversationId, seq, socketId } });
     return { conversation_id: conversationId, last_read_seq: seq, unread_count: 0 };
   }
 

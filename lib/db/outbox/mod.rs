@@ -2,7 +2,7 @@
 //! commit, and redelivered by the cron when Pusher failed (at least once;
 //! clients dedupe by id).
 //!
-//! A row's life: born claimed by its send (see `messages::INSERT_SQL`), then
+//! A row's life: born claimed by its send (see `messages::SEND_SQL`), then
 //! delivered, or failed and retried by the cron, which claims rows with a
 //! lease ([`claim`]). How a failure counts depends on its [`Failure`] kind: an
 //! unavailable Pusher never backs a row off and dead-letters it only when it
@@ -13,7 +13,7 @@
 mod claim;
 mod purge;
 
-pub use claim::{Claimed, claim};
+pub use claim::{CLAIM_SQL, Claimed, claim};
 pub use purge::{PurgeStep, purge_step};
 
 use super::DbError;
