@@ -1,6 +1,6 @@
 //! Per-process state, built once: configuration, the database pool and the
-//! Pusher client. Nothing here connects; the first request that needs the
-//! database opens the first connection.
+//! Pusher client. Nothing here connects; a function process starts its first
+//! database connection right after (`Db::warm_up` in `vercel::run`).
 
 use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError, Env};

@@ -17,6 +17,7 @@ pub async fn run(route: Route) -> Result<(), Error> {
             std::process::exit(1);
         }
     };
+    app.db.warm_up();
     vercel_runtime::run(service_fn(move |req: Request| {
         let app = app.clone();
         async move {

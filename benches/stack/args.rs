@@ -28,6 +28,8 @@ pub struct Options {
     pub plan: Plan,
     pub out: PathBuf,
     pub bin_dir: PathBuf,
+    /// `--latency`: the latency-injection run instead of the loopback one.
+    pub latency: bool,
 }
 
 impl Plan {
@@ -63,7 +65,7 @@ impl Plan {
 }
 
 fn usage() -> &'static str {
-    "usage: cargo bench --bench stack -- [--quick] [--out FILE] [--bin-dir DIR] [--history-rows N]"
+    "usage: cargo bench --bench stack -- [--quick] [--latency] [--out FILE] [--bin-dir DIR] [--history-rows N]"
 }
 
 impl Options {
@@ -71,7 +73,8 @@ impl Options {
     pub fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Self> {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut quick = false;
-        let mut out = root.join("bench/results/latest.json");
+        let mut out = None;
+        let mut latency = false;
         let mut bin_dir = root.join("target/release");
         let mut history_rows = None;
         let mut args = args.into_iter();
@@ -79,7 +82,8 @@ impl Options {
             match arg.as_str() {
                 "--bench" => {}
                 "--quick" => quick = true,
-                "--out" => out = PathBuf::from(args.next().context(usage())?),
+                "--latency" => latency = true,
+                "--out" => out = Some(PathBuf::from(args.next().context(usage())?)),
                 "--bin-dir" => bin_dir = PathBuf::from(args.next().context(usage())?),
                 "--history-rows" => {
                     let raw = args.next().context(usage())?;
@@ -95,6 +99,17 @@ impl Options {
             }
             plan.history_rows = rows;
         }
-        Ok(Self { plan, out, bin_dir })
+        let default_out = if latency {
+            "latency.json"
+        } else {
+            "latest.json"
+        };
+        let out = out.unwrap_or_else(|| root.join("bench/results").join(default_out));
+        Ok(Self {
+            plan,
+            out,
+            bin_dir,
+            latency,
+        })
     }
 }

@@ -33,7 +33,7 @@ pub struct Requests {
 }
 
 impl Requests {
-    fn for_function(&self, stack: &Stack, name: &str) -> anyhow::Result<(Req, u16)> {
+    pub fn for_function(&self, stack: &Stack, name: &str) -> anyhow::Result<(Req, u16)> {
         let u = &self.pair.sender;
         let c = self.pair.conversation;
         let token = stack.token(&u.id, &u.name, &u.role)?;
@@ -105,7 +105,7 @@ fn webhook_request(stack: &Stack, conversation: i64, user: &str) -> anyhow::Resu
 
 /// Polls the port without yielding to the runtime's 1 ms timer (blocking
 /// thread, 100 µs steps), so the measurement is not rounded up.
-async fn connect_when_listening(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpStream> {
+pub async fn connect_when_listening(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpStream> {
     let stream = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

@@ -1,6 +1,7 @@
 //! The stack benchmark: send latency and throughput against their floor,
 //! end-to-end delivery, history and channel auth, cold start, memory and
-//! binary sizes, measured on the release binaries as deployed.
+//! binary sizes, measured on the release binaries as deployed. With
+//! `--latency`: the same functions behind delaying proxies (latency.rs).
 //!
 //! Run it with `scripts/bench` (it builds, brings up Postgres and its own
 //! Sockudo, creates a fresh database and sets the environment), which calls
@@ -14,9 +15,15 @@ mod delivery;
 mod floor;
 mod history;
 mod http;
+mod latency;
+mod latency_cold;
+mod latency_report;
 mod load;
 mod machine;
 mod memory;
+mod proxy;
+mod proxy_http;
+mod pusher_js;
 mod report;
 mod seed;
 mod send;
@@ -39,6 +46,7 @@ async fn main() -> ExitCode {
         run(args).await
     } else {
         stats::self_check()
+            .and_then(|()| proxy::self_check())
             .map(|()| eprintln!("stack bench: not run under cargo test; use scripts/bench"))
     };
     match result {
@@ -54,6 +62,9 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
     // reqwest (the Pusher client) is built without a default TLS provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let options = Options::parse(args)?;
+    if options.latency {
+        return run_latency(options).await;
+    }
     let plan = &options.plan;
     let stack = Stack::from_env(options.bin_dir.clone())?;
     let db = seed::connect(&stack.config.database_url).await?;
@@ -72,6 +83,7 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
     let send_peak_kb = memory::peak_rss_kb(send_fn.pid());
     eprintln!("bench: delivery of {} messages", plan.delivery_messages);
     let delivery = delivery::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
+    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
     let reads = history::run(&stack, plan, &history_fn, &auth_fn, &seeded).await?;
     let memory = Memory {
         send_peak_kb,
@@ -126,6 +138,7 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
         history_seed_s: seeded.history_seed_s,
         send: sends,
         delivery,
+        pusher_js,
         reads,
         cold_start: cold,
         fresh_connection_ms,
@@ -134,6 +147,71 @@ async fn run(args: Vec<String>) -> anyhow::Result<()> {
         verdicts: Vec::new(),
     };
     report.judge();
+    if let Some(dir) = options.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&options.out, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", options.out.display()))?;
+    println!("{}", report.text());
+    eprintln!("bench: wrote {}", options.out.display());
+    Ok(())
+}
+
+/// `--latency`: each profile of latency.rs, then the pusher-js delivery on loopback.
+async fn run_latency(options: Options) -> anyhow::Result<()> {
+    let plan = &options.plan;
+    let stack = Stack::from_env(options.bin_dir.clone())?;
+    // The functions' DATABASE_URL asks for TLS and SCRAM; seeding takes a plain local connection.
+    let seed_url = std::env::var("BENCH_SEED_DATABASE_URL")
+        .context("BENCH_SEED_DATABASE_URL (run it through scripts/bench --latency)")?;
+    let db = seed::connect(&seed_url).await?;
+    let mut machine = machine::describe(&db).await;
+    let seeded = seed::seed(&db, 1, 200).await?;
+    let pair = seeded
+        .workers
+        .first()
+        .context("no conversation seeded")?
+        .clone();
+    let mut requests = cold_start::Requests {
+        pair: pair.clone(),
+        message_id: 0,
+    };
+    latency::first_message(&stack, &requests).await?;
+    requests.message_id = db
+        .query_one(
+            "SELECT min(id) FROM messages WHERE conversation_id = $1",
+            &[&pair.conversation],
+        )
+        .await?
+        .get(0);
+    // Loopback delivery first: a slow Node run never costs the profiles' figures.
+    let send_fn = stack.start("messages_send").await?;
+    let auth_fn = stack.start("pusher_auth").await?;
+    let delivery_ws = delivery::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
+    let pusher_js = pusher_js::run(&stack, plan, &send_fn, &auth_fn, &seeded.delivery).await?;
+    drop((send_fn, auth_fn));
+    let targets = latency::Targets::of(&stack)?;
+    let direct_tls = latency_cold::direct_tls(&stack.config.database_url).await;
+    let mut profiles = Vec::new();
+    for profile in latency::PROFILES {
+        profiles.push(latency::profile(&stack, &targets, &requests, plan, profile).await?);
+    }
+    machine.load_after = machine::load_1min();
+    let report = latency_report::LatencyReport {
+        machine,
+        quick: plan.quick,
+        command: if plan.quick {
+            "scripts/bench --latency --quick"
+        } else {
+            "scripts/bench --latency"
+        }
+        .into(),
+        database: std::env::var("BENCH_DATABASE_NOTE").unwrap_or_default(),
+        direct_tls,
+        profiles,
+        pusher_js,
+        delivery_ws,
+    };
     if let Some(dir) = options.out.parent() {
         std::fs::create_dir_all(dir)?;
     }

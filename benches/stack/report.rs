@@ -6,6 +6,7 @@ use crate::delivery::DeliveryRun;
 use crate::history::ReadRun;
 use crate::machine::Machine;
 use crate::memory::BinarySize;
+use crate::pusher_js::PusherJs;
 use crate::send::SendRun;
 use crate::targets::{self, Verdict};
 use serde::Serialize;
@@ -30,6 +31,8 @@ pub struct Report {
     pub history_seed_s: f64,
     pub send: Vec<SendRun>,
     pub delivery: DeliveryRun,
+    /// Delivery to pusher-js in Node; `None` when Node or pusher-js is missing.
+    pub pusher_js: Option<PusherJs>,
     pub reads: Vec<ReadRun>,
     pub cold_start: Vec<ColdStart>,
     /// Median time to open a new Postgres connection and run `SELECT 1`, ms.

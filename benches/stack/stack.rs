@@ -72,6 +72,21 @@ impl Stack {
         })
     }
 
+    /// The same stack, its functions' environment to be changed with `set_env`.
+    pub fn clone_env(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            bin_dir: self.bin_dir.clone(),
+            env: self.env.clone(),
+        }
+    }
+
+    /// Sets (or replaces) one variable of the functions' environment.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
     /// Variables set for the functions beyond the production ones (experiments).
     pub fn extra_env(&self) -> String {
         self.env

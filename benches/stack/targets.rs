@@ -104,6 +104,16 @@ pub fn judge(r: &Report) -> Vec<Verdict> {
             check("p99", d.p99, 15.0, "ms"),
         ],
     ));
+    if let Some(js) = &r.pusher_js {
+        let d = &js.delivered;
+        out.push(verdict(
+            "delivery_pusher_js".into(),
+            vec![
+                check("p50", d.p50, crate::pusher_js::TARGET_P50_MS, "ms"),
+                check("p99", d.p99, crate::pusher_js::TARGET_P99_MS, "ms"),
+            ],
+        ));
+    }
     for read in r.reads.iter().filter(|x| x.name.starts_with("history")) {
         out.push(verdict(
             read.name.replace(' ', "_"),

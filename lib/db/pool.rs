@@ -1,4 +1,5 @@
-//! The per-process connection pool: built without connecting, connects on first use.
+//! The per-process connection pool: built without connecting; a function
+//! process starts its first connection at start-up (`warm_up`), else on first use.
 //!
 //! Neon's pooled endpoint is PgBouncer in transaction mode, so nothing here
 //! relies on session state (no SET, temp tables or session advisory locks;
@@ -12,8 +13,8 @@ use super::connect::{ConnectSettings, Tls};
 use deadpool_postgres::{
     Hook, HookError, Manager, ManagerConfig, Metrics, Pool, RecyclingMethod, Runtime,
 };
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio_postgres::NoTls;
 
@@ -54,6 +55,16 @@ impl Default for DbOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    warming: Arc<Warming>,
+}
+
+/// The start-up connection in flight: requests wait for it rather than open a second one.
+#[derive(Default)]
+struct Warming {
+    /// Held by the warm-up task until its connection is in the pool (or failed).
+    gate: Arc<tokio::sync::Mutex<()>>,
+    /// Set once the warm-up is over: from then on `client` skips the gate.
+    done: AtomicBool,
 }
 
 impl std::fmt::Debug for Db {
@@ -98,7 +109,30 @@ impl Db {
             ))
             .build()
             .map_err(|e| DbError::Config(format!("building the connection pool: {e}")))?;
-        Ok(Self { pool })
+        let warming = Arc::new(Warming::default());
+        warming.done.store(true, Ordering::Relaxed);
+        Ok(Self { pool, warming })
+    }
+
+    /// Starts opening one connection now (TCP, TLS and SCRAM are several
+    /// round trips to Neon), overlapping with the runtime reading the first
+    /// request: on Vercel a process exists because a request arrived. A
+    /// request that needs the database meanwhile waits for this connection
+    /// instead of opening a second one; if it fails, requests connect as usual.
+    /// Needs a tokio runtime.
+    pub fn warm_up(&self) {
+        let Ok(gate) = self.warming.gate.clone().try_lock_owned() else {
+            return; // already warming
+        };
+        self.warming.done.store(false, Ordering::Release);
+        let (pool, warming) = (self.pool.clone(), self.warming.clone());
+        tokio::spawn(async move {
+            if let Err(e) = pool.get().await {
+                tracing::warn!(error = %e, "the start-up database connection failed");
+            }
+            warming.done.store(true, Ordering::Release);
+            drop(gate);
+        });
     }
 
     /// `DATABASE_URL` with `DATABASE_POOL_SIZE` connections at most.
@@ -108,6 +142,9 @@ impl Db {
 
     /// A connection from the pool, connecting if none is free.
     pub async fn client(&self) -> Result<Client, DbError> {
+        if !self.warming.done.load(Ordering::Acquire) {
+            drop(self.warming.gate.lock().await);
+        }
         Ok(self.pool.get().await?)
     }
 

@@ -163,3 +163,32 @@ async fn waiting_for_a_pool_slot_gives_up_as_unavailable() {
     drop(held);
     assert!(db.client().await.is_ok(), "the slot comes back");
 }
+
+#[tokio::test]
+async fn the_start_up_connection_is_the_one_the_first_request_gets() {
+    let t = TestDb::new().await;
+    t.db.warm_up();
+    // Asked for at once, as a request arriving during the warm-up: it waits
+    // for that connection instead of opening a second one.
+    let client = t.pooled().await;
+    assert_eq!(t.db.open_connections(), 1);
+    drop(client);
+    // A second warm-up while the first's connection is idle opens nothing new.
+    t.db.warm_up();
+    let _again = t.pooled().await;
+    assert_eq!(t.db.open_connections(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_start_up_connection_leaves_requests_to_connect_on_their_own() {
+    let options = DbOptions {
+        pool_size: 2,
+        connect_timeout: Duration::from_secs(1),
+        ..DbOptions::default()
+    };
+    let db = Db::with_options("postgres://postgres@127.0.0.1:1/postgres", &options)
+        .expect("construction succeeds without a server");
+    db.warm_up();
+    let err = db.client().await.expect_err("no server");
+    assert!(err.is_unavailable(), "{err:?}");
+}
