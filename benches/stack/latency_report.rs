@@ -149,8 +149,7 @@ impl LatencyReport {
     pub fn text(&self) -> String {
         let m = &self.machine;
         let mut t = format!(
-            "Machine: {} × {} cores, {} GiB, Linux {}; Postgres {}, {}; {}; commit {}.\n\
-             Load average (1 min): {:.2} before, {:.2} after. Run: {}{}\n\
+            "{} Run: {}{}\n\
              Database: {}. Direct TLS (sslnegotiation=direct): {}.\n\
              DB: round trips the function waited for (a new connection's TCP handshake counts one); \
              Pusher: requests, and new connections (each one more round trip; locally plain HTTP, \
@@ -159,16 +158,7 @@ impl LatencyReport {
              requests, one at a time, on one keep-alive connection. Sockudo closes every REST \
              connection (`connection: close`); the Pusher proxy keeps the function's open, as \
              Pusher's API does.\n",
-            m.cpu,
-            m.cores,
-            m.memory_gib,
-            m.kernel,
-            m.postgres,
-            m.sockudo,
-            m.rustc,
-            m.commit,
-            m.load_before,
-            m.load_after,
+            m.header(),
             self.command,
             if self.quick {
                 " (QUICK: fewer samples)"

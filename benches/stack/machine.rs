@@ -19,6 +19,26 @@ pub struct Machine {
     pub note: String,
 }
 
+impl Machine {
+    /// The machine and the load, as both reports open: "Machine: …; commit ….\nLoad average (1 min): … before, … after."
+    pub fn header(&self) -> String {
+        format!(
+            "Machine: {} × {} cores, {} GiB, Linux {}; Postgres {}, {}; {}; commit {}.\n\
+             Load average (1 min): {:.2} before, {:.2} after.",
+            self.cpu,
+            self.cores,
+            self.memory_gib,
+            self.kernel,
+            self.postgres,
+            self.sockudo,
+            self.rustc,
+            self.commit,
+            self.load_before,
+            self.load_after,
+        )
+    }
+}
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }

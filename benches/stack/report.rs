@@ -47,21 +47,11 @@ impl Report {
     pub fn text(&self) -> String {
         let m = &self.machine;
         format!(
-            "Machine: {} × {} cores, {} GiB, Linux {}; Postgres {}, {}; {}; commit {}.\n\
-             Load average (1 min): {:.2} before, {:.2} after. {}.\n\
+            "{} {}.\n\
              Functions: release builds, one process each on the Vercel runtime (VERCEL_DEV_PORT), \
              DATABASE_POOL_SIZE={}{}; HTTP/1.1 keep-alive, one connection per worker; c = concurrent closed-loop workers.\n\
              MB = 10^6 bytes. Run: {}{}\n\n{}",
-            m.cpu,
-            m.cores,
-            m.memory_gib,
-            m.kernel,
-            m.postgres,
-            m.sockudo,
-            m.rustc,
-            m.commit,
-            m.load_before,
-            m.load_after,
+            m.header(),
             m.note,
             self.pool_size,
             self.extra_env,

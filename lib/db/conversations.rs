@@ -129,21 +129,6 @@ async fn add_members(
     Ok(())
 }
 
-pub async fn is_member(
-    c: &impl GenericClient,
-    id: ConversationId,
-    user: &UserId,
-) -> Result<bool, DbError> {
-    let row = c
-        .query_typed_one(
-            "SELECT EXISTS (SELECT 1 FROM conversation_members
-                            WHERE conversation_id = $1 AND user_id = $2)",
-            &[(&id.get(), Type::INT8), (&user.as_str(), Type::TEXT)],
-        )
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
 /// Members' ids in the order they joined (empty for an unknown conversation).
 pub async fn member_ids(
     c: &impl GenericClient,

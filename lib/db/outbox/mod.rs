@@ -17,7 +17,7 @@ pub use claim::{CLAIM_SQL, Claimed, claim};
 pub use purge::{PurgeStep, purge_step};
 
 use super::DbError;
-use crate::domain::{ConversationId, Message, MessageId};
+use crate::domain::{ConversationId, Message};
 use std::time::Duration;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Type;
@@ -172,17 +172,4 @@ pub async fn backlog(c: &impl GenericClient) -> Result<Backlog, DbError> {
         waiting: row.try_get(0)?,
         dead_letters: row.try_get(1)?,
     })
-}
-
-/// Whether the message's event was delivered (for a replayed send's `delivery` field).
-/// No undelivered row means delivered: delivered rows are purged after a while.
-pub async fn is_delivered(c: &impl GenericClient, message: MessageId) -> Result<bool, DbError> {
-    let row = c
-        .query_typed_one(
-            "SELECT NOT EXISTS (SELECT 1 FROM outbox
-                                WHERE message_id = $1 AND delivered_at IS NULL)",
-            &[(&message.get(), Type::INT8)],
-        )
-        .await?;
-    Ok(row.try_get(0)?)
 }
